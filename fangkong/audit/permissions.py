@@ -1,0 +1,2 @@
+# audit.view is in fangkong.accounts.roles.CORE_GRANTS.
+GRANTS: dict[str, set[str]] = {}

@@ -1,0 +1,128 @@
+"""Writing the audit trail. Services call these inside their own transaction, so that a write and
+its event commit or roll back together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from fangkong.audit.models import Access, AccessKind, Event
+from fangkong.core import context
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The values of a model's concrete fields, for `before`/`after`."""
+    names = list(fields) if fields is not None else [f.attname for f in obj._meta.concrete_fields]
+    return {name: _jsonable(getattr(obj, name)) for name in names}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def _actor_fields(actor) -> dict[str, Any]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return {"actor": None, "actor_name": "system" if actor is None else "anonymous"}
+    return {"actor": actor, "actor_name": actor.get_username()}
+
+
+def event_build(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: Any = "",
+    object_repr: str | None = None,
+    area_path: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> Event:
+    """An unsaved Event (for bulk paths: build many, then `events_record_bulk`)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk
+        object_repr = str(obj)[:200] if object_repr is None else object_repr
+        area_path = area_path or getattr(obj, "area_path", "") or ""
+    return Event(
+        at=at or timezone.now(),
+        action=action,
+        object_type=object_type or "",
+        object_id="" if object_id is None else str(object_id),
+        object_repr=(object_repr or "")[:200],
+        area_path=area_path,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason or "",
+        client_ip=context.client_ip.get(),
+        request_id=context.request_id.get() or "",
+        **_actor_fields(actor),
+    )
+
+
+def event_record(**kwargs) -> Event:
+    event = event_build(**kwargs)
+    event.save()
+    return event
+
+
+def events_record_bulk(events: list[Event], *, batch_size: int = 2000) -> None:
+    Event.objects.bulk_create(events, batch_size=batch_size)
+
+
+def access_record(
+    *,
+    actor,
+    kind: str = AccessKind.READ,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: Any = "",
+    object_repr: str | None = None,
+    area_path: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> Access:
+    """Log a read of a personal record, a reveal of a masked value, or an export."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk
+        object_repr = str(obj)[:200] if object_repr is None else object_repr
+        area_path = area_path or getattr(obj, "area_path", "") or ""
+    access = Access(
+        at=timezone.now(),
+        kind=kind,
+        object_type=object_type or "",
+        object_id="" if object_id is None else str(object_id),
+        object_repr=(object_repr or "")[:200],
+        area_path=area_path,
+        detail=_jsonable(detail) if detail is not None else None,
+        client_ip=context.client_ip.get(),
+        request_id=context.request_id.get() or "",
+        **_actor_fields(actor),
+    )
+    access.save()
+    return access

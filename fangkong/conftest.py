@@ -1,0 +1,13 @@
+import pytest
+
+from fangkong.core.testing.world import build_world
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_assignment_cache():
+    yield
