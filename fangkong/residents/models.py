@@ -1,0 +1,111 @@
+"""Households and persons: the ledger (台账) of every household and every person (不漏一户、不漏一人).
+
+Hot tables carry `area_path`, the materialized path of the lowest tree node they belong to (a unit,
+a building, a compound or village group), so that scoping is one range condition.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.fields import PathField
+from fangkong.residents.choices import ID_TYPE_CHOICES, CareTagKind, Relationship, ResidenceType, Sex
+
+
+class Household(models.Model):
+    """A 户: an address down to the room (or a village group and a house number)."""
+
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="households", verbose_name=_("区域"))
+    area_path = PathField(_("区域路径"))
+    floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
+    room = models.CharField(_("房号"), max_length=20, blank=True)
+    house_number = models.CharField(_("门牌号"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True, help_text=_("完整地址（生成，用于显示和查找）"))
+    notes = models.TextField(_("备注"), blank=True)
+    vacant = models.BooleanField(_("空置"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("住户")
+        verbose_name_plural = _("住户")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "room", "house_number"], name="household_address_unique"),
+        ]
+        indexes = [models.Index(fields=["area", "floor", "room"], name="household_room_idx")]
+
+    def __str__(self) -> str:
+        return self.address or f"{self.area} {self.room or self.house_number}"
+
+
+class Person(models.Model):
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("住户")
+    )
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="persons", verbose_name=_("区域"))
+    area_path = PathField(_("区域路径"))
+    name = models.CharField(_("姓名"), max_length=60, db_index=True)
+    name_initials = models.CharField(_("拼音首字母"), max_length=30, blank=True, db_index=True)
+    id_type = models.CharField(_("证件类型"), max_length=24, choices=ID_TYPE_CHOICES)
+    id_number = models.CharField(_("证件号码"), max_length=40)
+    id_tail = models.CharField(max_length=6, blank=True, db_index=True, help_text="last 6 characters, for search")
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    residence_type = models.CharField(_("人口类型"), max_length=16, choices=ResidenceType.choices,
+                                      default=ResidenceType.RESIDENT)
+    relationship = models.CharField(_("与户主关系"), max_length=20, choices=Relationship.choices, blank=True)
+    workplace = models.CharField(_("工作单位"), max_length=200, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+    walk_in = models.BooleanField(_("临时登记"), default=False,
+                                  help_text=_("在采样点等处以最少信息登记，待网格员核实"))
+    needs_review = models.BooleanField(_("待核实"), default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+        constraints = [models.UniqueConstraint(fields=["id_type", "id_number"], name="person_id_document_unique")]
+        indexes = [models.Index(fields=["name_initials", "area_path"], name="person_initials_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CareTag(models.Model):
+    """A care tag (服务台账) on a person; a row each so the care ledger of an area is one range scan."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="care_tags")
+    tag = models.CharField(_("标签"), max_length=32, choices=CareTagKind.choices)
+    area_path = PathField(_("区域路径"), db_index=False)
+    note = models.CharField(_("说明"), max_length=200, blank=True, help_text=_("例如：每周三透析"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("关爱标签")
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="care_tag_unique")]
+        indexes = [models.Index(fields=["tag", "area_path"], name="care_tag_area_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_tag_display()}"
+
+
+class PersonMove(models.Model):
+    """A move between households, kept as history (never overwritten)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="moves")
+    from_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_address = models.CharField(max_length=300, blank=True)
+    to_address = models.CharField(max_length=300, blank=True)
+    moved_at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    reason = models.CharField(_("原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("迁移记录")
+        ordering = ["-moved_at", "-id"]
