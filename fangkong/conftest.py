@@ -11,3 +11,6 @@ def world(db):
 @pytest.fixture(autouse=True)
 def _fresh_assignment_cache():
     yield
+
+
+from fangkong.core.testing.browser import browser_context  # noqa: E402,F401  (fixture)
