@@ -42,7 +42,7 @@ def main() -> int:
     # Drop source-map references: the maps are not shipped and browsers would ask for them.
     for css in VENDOR.rglob("*.css"):
         text = css.read_text(encoding="utf-8")
-        css.write_text("\n".join(l for l in text.splitlines() if "sourceMappingURL" not in l), encoding="utf-8")
+        css.write_text("\n".join(line for line in text.splitlines() if "sourceMappingURL" not in line), encoding="utf-8")
     print(f"static assets copied to {VENDOR.relative_to(ROOT)}")
     return 0
 

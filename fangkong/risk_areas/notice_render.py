@@ -59,10 +59,10 @@ import io
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Sequence
 
 __all__ = [
     "NOTICE_CSS",

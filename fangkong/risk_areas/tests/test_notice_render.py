@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -156,7 +156,7 @@ def test_effective_time_with_minutes_and_timezone():
     text = render_text(notice_31(effective_at=datetime(2022, 9, 6, 18, 30)))
     assert "自2022年9月6日18时30分起，" in text
     # an aware UTC datetime (as Django stores it) is shown in Beijing time
-    aware = datetime(2022, 9, 4, 12, 0, tzinfo=timezone.utc)
+    aware = datetime(2022, 9, 4, 12, 0, tzinfo=UTC)
     assert "自2022年9月4日20时起，" in render_text(notice_31(effective_at=aware))
 
 
