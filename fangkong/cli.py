@@ -42,7 +42,9 @@ def _ensure_demo_env() -> None:
         env_file.write_text(
             "# written by `fangkong demo`; never commit\n"
             f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
-            "FANGKONG_INSECURE_HTTP=1\n",
+            "FANGKONG_INSECURE_HTTP=1\n"
+            "# brotli/gzip pre-compression makes collectstatic slow; a local demo does not need it\n"
+            "STATIC_COMPRESS=0\n",
             encoding="utf-8",
         )
     os.environ.setdefault("FANGKONG_VAR_DIR", str(var))

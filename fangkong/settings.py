@@ -194,10 +194,15 @@ STORAGES = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if TESTING or DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_COMPRESS", True)
+            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
         )
     },
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
+# Fonts are compressed already (woff/woff2) or are fallbacks nobody modern downloads (ttf).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz",
+                                       "xz", "br", "swf", "flv", "woff", "woff2", "ttf", "ttc", "pdf"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -64,7 +64,9 @@ class Command(BaseCommand):
         call_command("load_divisions", stdout=out)
         out.write("3/5 生成演示城市（社区、网格、小区、楼栋、单元）…")
         call_command("demo_city", stdout=out)
-        if apps.is_installed("fangkong.residents") and persons:
+        from django.core.management import get_commands
+
+        if apps.is_installed("fangkong.residents") and persons and "seed_city" in get_commands():
             from fangkong.residents.models import Person
 
             if not Person.objects.exists():
