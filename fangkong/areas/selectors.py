@@ -23,11 +23,11 @@ def area_get(actor, code: str, action: str = VIEW) -> Area:
 def area_roots(actor, action: str = VIEW) -> list[Area]:
     """The top nodes of the actor's visible forest (their assignments, nested ones collapsed)."""
     paths = assignment_paths(actor, action)
-    return list(Area.objects.filter(path__in=paths).order_by("path"))
+    return list(Area.objects.filter(path__in=paths).select_related("parent").order_by("path"))
 
 
 def area_children(actor, area: Area, *, include_retired: bool = False) -> QuerySet[Area]:
-    qs = area_qs(actor).filter(parent=area)
+    qs = area_qs(actor).filter(parent=area).select_related("parent")
     if not include_retired:
         qs = qs.filter(retired_at__isnull=True)
     return qs.order_by("sort_order", "code")
