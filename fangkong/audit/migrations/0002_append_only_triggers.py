@@ -18,9 +18,11 @@ def create_triggers(apps, schema_editor, *, force=False):
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
                 )
         elif vendor == "postgresql":
+            # params=None: the "%" is plpgsql's placeholder, not the driver's.
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION fangkong_append_only() RETURNS trigger AS $$ "
-                "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;"
+                "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;",
+                None,
             )
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "

@@ -38,9 +38,9 @@ def test_database_triggers_refuse_update_and_delete(world):
         def __init__(self):
             self.connection = connection
 
-        def execute(self, sql):
+        def execute(self, sql, params=()):
             with connection.cursor() as cursor:
-                cursor.execute(sql)
+                cursor.execute(sql, params)
 
     editor = Editor()
     migration.create_triggers(None, editor, force=True)
