@@ -16,6 +16,10 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("FANGKONG_VAR_DIR", PROJECT_DIR / "var"))
+try:  # the SQLite database, the huey queue and uploads live here by default
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+except OSError:  # a read-only or absent location: the environment must point elsewhere
+    pass
 
 
 def _load_env_file(path: Path) -> None:
