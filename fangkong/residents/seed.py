@@ -84,7 +84,7 @@ class BulkWriter:
                     for row in rows:
                         copy.write_row(row)
             else:
-                sql = f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                sql = f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"  # noqa: S608
                 self.raw.executemany(sql, rows)
             self.counts[name] = self.counts.get(name, 0) + len(rows)
             rows.clear()
@@ -115,7 +115,7 @@ def _sqlite_restore_indexes(sqls: list[str]) -> None:
 def _pg_reset_sequences() -> None:
     with connection.cursor() as cur:
         for table in TABLES:
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1)) FROM {table}")
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1)) FROM {table}")  # noqa: S608
 
 
 # ---- people --------------------------------------------------------------------------------------
@@ -148,9 +148,9 @@ class IdMaker:
         while True:
             key = (region, birth, male)
             k = self.next.get(key, 0)
-            if k < 500:
+            if k < 499:  # sequence 001-999: odd for men, even (002-998) for women
                 self.next[key] = k + 1
-                return make_citizen_id(region, birth, 2 * k + (1 if male else 0)), birth
+                return make_citizen_id(region, birth, 2 * k + (1 if male else 2)), birth
             birth += dt.timedelta(days=1)
 
 
