@@ -317,3 +317,39 @@ def person_register_walk_in(*, actor, area: Area, id_type: str, id_number: str, 
     return person_register(actor=actor, area=area, name=name, id_type=id_type, id_number=id_number, phone=phone,
                            residence_type=ResidenceType.FLOATING, walk_in=True,
                            action="residents.register_walk_in", reason=reason or "采样点临时登记")
+
+
+# ---- door-knocking (敲门行动) --------------------------------------------------------------------------
+
+@transaction.atomic
+def campaign_open(*, actor, area: Area, name: str) -> Campaign:
+    from fangkong.residents.models import Campaign
+
+    authorize(actor, "residents.campaign", area.path)
+    name = (name or "").strip() or "敲门行动"
+    campaign = Campaign.objects.create(name=name[:100], area=area, area_path=area.path, opened_at=timezone.now(),
+                                       opened_by=actor if getattr(actor, "pk", None) else None)
+    event_record(actor=actor, action="campaign.open", obj=campaign, after={"name": campaign.name, "area": area.code})
+    return campaign
+
+
+@transaction.atomic
+def visit_record(*, actor, campaign, household: Household, outcome: str, note: str = "") -> Visit:
+    """One knock: visited, nobody home (revisit), refused, vacant, moved out, new people found."""
+    from fangkong.residents.models import Visit, VisitOutcome
+
+    authorize(actor, "residents.visit", household.area_path)
+    if not household.area_path.startswith(campaign.area_path):
+        raise ServiceError("该住户不在本次行动的区域内。", code="outside_campaign")
+    if campaign.closed_at is not None:
+        raise ServiceError("本次行动已结束。", code="closed")
+    if outcome not in VisitOutcome.values:
+        raise ServiceError("请选择结果。", code="required", field="outcome")
+    visit = Visit.objects.create(campaign=campaign, household=household, area_path=household.area_path,
+                                 outcome=outcome, note=(note or "")[:300], at=timezone.now(),
+                                 actor=actor if getattr(actor, "pk", None) else None)
+    if outcome == VisitOutcome.VACANT and not household.vacant:
+        Household.objects.filter(pk=household.pk).update(vacant=True)
+    event_record(actor=actor, action="visit.record", obj=visit, object_repr=household.address,
+                 after={"outcome": outcome, "household_id": household.pk, "campaign_id": campaign.pk})
+    return visit
