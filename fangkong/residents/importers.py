@@ -373,7 +373,7 @@ def _process_chunk(*, actor, area, rows, result, book, dry_run, label_cache, now
             result.created += 1
             to_create.append((row, data, hh, tags, node))
             continue
-        if not can(actor, "residents.edit", person.area_path) or not can(actor, ACTION, person.area_path):
+        if not person.area_path.startswith(area.path) or not can(actor, ACTION, person.area_path):
             _error(result, row.number, row.raw, "该证件号码已登记在导入区域之外的住户，请由该人现住地办理迁入")
             continue
         before, after = {}, {}

@@ -68,7 +68,7 @@ def person_search(actor, q: str, *, area: Area | None = None, tag: str = "") -> 
         if len(q) == 6:
             return qs.filter(id_tail=qu).order_by("id")
         return qs.filter(Q(phone=q) | Q(id_tail__endswith=qu)).order_by("id")
-    if any(ch.isdigit() for ch in q) or len(q) > 6:
+    if any(ch.isdigit() for ch in q) or len(q) >= 5 or any(k in q for k in ("小区", "社区", "村", "楼", "单元", "组")):
         # an address: prefix range on the indexed address of the household
         return qs.filter(household__address__gte=q, household__address__lt=q + "\uffff").order_by("household_id", "id")
     return qs.filter(name__gte=q, name__lt=q + "\uffff").order_by("name", "id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +24,9 @@ from fangkong.residents.idnumbers import (
 )
 from fangkong.residents.models import CareTag, Household, Person, PersonMove
 from fangkong.residents.normalize import PhoneError, normalize_name, normalize_phone, pinyin_initials
+
+if TYPE_CHECKING:
+    from fangkong.residents.models import Campaign, Visit
 
 PERSON_FIELDS = ["name", "id_type", "id_number", "sex", "birth_date", "phone", "residence_type", "relationship",
                  "workplace", "notes", "household_id", "area_id", "walk_in", "needs_review"]

@@ -85,7 +85,7 @@ CASES = [
     Case("api:person_detail", lambda w: f"/api/v1/residents/persons/{person(w).pk}", VIEW_X, default=404, api=True),
     Case("api:person_create", lambda w: "/api/v1/residents/persons", {"hq": 201, "street_admin": 201, "worker_x": 201},
          default=404, api=True, method="POST", json=True,
-         data=lambda w: {"household_id": hh(w).pk, "name": "王五", "id_number": "611002199001011251"}),
+         data=lambda w: {"household_id": hh(w).pk, "name": "王五", "id_number": "611002199001011253"}),
     Case("api:person_update", lambda w: f"/api/v1/residents/persons/{person(w).pk}", EDIT_X, default=404, api=True,
          method="PATCH", json=True, data=lambda w: {"workplace": "商洛学院"}),
     Case("api:household_list", lambda w: "/api/v1/residents/households", {**LIST}, api=True),
