@@ -8,7 +8,7 @@ class ResidentsConfig(AppConfig):
 
     def ready(self):
         from fangkong.areas.services import register_path_carrier
-        from fangkong.residents.models import CareTag, Household, Person
+        from fangkong.residents.models import Campaign, CareTag, Household, ImportJob, Person, Visit
 
-        for model in (Household, Person, CareTag):
+        for model in (Household, Person, CareTag, ImportJob, Campaign, Visit):
             register_path_carrier(model)

@@ -22,7 +22,8 @@ class Household(models.Model):
     floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
     room = models.CharField(_("房号"), max_length=20, blank=True)
     house_number = models.CharField(_("门牌号"), max_length=40, blank=True)
-    address = models.CharField(_("地址"), max_length=300, blank=True, help_text=_("完整地址（生成，用于显示和查找）"))
+    address = models.CharField(_("地址"), max_length=300, blank=True, db_index=True,
+                               help_text=_("完整地址（生成，用于显示和查找）"))
     notes = models.TextField(_("备注"), blank=True)
     vacant = models.BooleanField(_("空置"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -109,3 +110,90 @@ class PersonMove(models.Model):
     class Meta:
         verbose_name = _("迁移记录")
         ordering = ["-moved_at", "-id"]
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ImportJob(models.Model):
+    """One upload of a ledger (《常住人口信息汇总表》): a dry run or a real import, with its counts."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("导入区域"))
+    area_path = PathField(_("区域路径"))
+    filename = models.CharField(_("文件名"), max_length=255)
+    file_path = models.CharField(max_length=500)
+    dry_run = models.BooleanField(_("预检"), default=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    error_file = models.CharField(max_length=500, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
+
+
+class Campaign(models.Model):
+    """A door-knocking campaign (敲门行动) over an area."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
+    area_path = PathField(_("区域路径"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(_("开始时间"))
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("敲门行动")
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VisitOutcome(models.TextChoices):
+    VISITED = "visited", _("已入户")
+    NOBODY_HOME = "nobody_home", _("无人在家（需回访）")
+    REFUSED = "refused", _("拒绝")
+    VACANT = "vacant", _("空置")
+    MOVED_OUT = "moved_out", _("已搬离")
+    NEW_PEOPLE = "new_people", _("发现新人员")
+
+
+class Visit(models.Model):
+    """One knock on a household's door during a campaign (history: every knock is a row)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="visits")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="visits")
+    area_path = PathField(_("区域路径"))
+    outcome = models.CharField(_("结果"), max_length=16, choices=VisitOutcome.choices)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("入户记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["campaign", "household"], name="visit_campaign_household_idx")]

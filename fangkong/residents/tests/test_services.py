@@ -1,0 +1,103 @@
+import datetime as dt
+
+import pytest
+
+from fangkong.audit.models import Access, Event
+from fangkong.core.errors import NotFound, ServiceError
+from fangkong.residents import selectors, services
+from fangkong.residents.idnumbers import make_citizen_id
+from fangkong.residents.models import Household, Person, PersonMove
+
+pytestmark = pytest.mark.django_db
+CID = make_citizen_id("611002", dt.date(1985, 2, 3), 17)
+
+
+def hh(world, unit, room="301"):
+    return services.household_create(actor=world.hq, area=unit, room=room)
+
+
+def test_register_derives_and_checks(world):
+    h = hh(world, world.unit_x)
+    assert h.floor == 3 and h.address.endswith("301室")
+    p = services.person_register(actor=world.worker_x, area=h.area, household=h, name="张三", id_type="citizen_id",
+                                 id_number=" " + CID.lower(), phone="138-0000-0000", care_tags=["disabled"])
+    assert p.birth_date == dt.date(1985, 2, 3) and p.sex == "M" and p.name_initials == "zs"
+    with pytest.raises(ServiceError) as exc:
+        services.person_register(actor=world.worker_x, area=h.area, household=h, name="张三", id_type="citizen_id",
+                                 id_number=make_citizen_id("611002", dt.date(1985, 2, 3), 19),
+                                 birth_date=dt.date(1985, 2, 4))
+    assert exc.value.code == "birth_date_mismatch"
+    with pytest.raises(NotFound):
+        services.person_register(actor=world.worker_y, area=h.area, household=h, name="x", id_type="citizen_id",
+                                 id_number=CID)
+
+
+def test_duplicate_then_move_keeps_one_record_and_history(world):
+    hx, hy = hh(world, world.unit_x), hh(world, world.unit_y)
+    p = services.person_register(actor=world.hq, area=hx.area, household=hx, name="张三", id_type="citizen_id",
+                                 id_number=CID)
+    with pytest.raises(services.DuplicatePerson) as exc:
+        services.person_register(actor=world.worker_y, area=hy.area, household=hy, name="张三",
+                                 id_type="citizen_id", id_number=CID)
+    assert exc.value.existing.pk == p.pk
+    services.person_move(actor=world.worker_y, person=exc.value.existing, household=hy, reason="搬家")
+    p.refresh_from_db()
+    assert p.household == hy and p.area_path == world.unit_y.path
+    assert Person.objects.filter(id_number=CID).count() == 1
+    move = PersonMove.objects.get(person=p)
+    assert move.from_household == hx and move.to_household == hy
+    assert Event.objects.filter(action="person.move").count() == 1
+
+
+def test_update_and_search(world):
+    h = hh(world, world.unit_x)
+    p = services.person_register(actor=world.hq, area=h.area, household=h, name="张三", id_type="citizen_id",
+                                 id_number=CID, phone="13800000000")
+    services.person_update(actor=world.worker_x, person=p, workplace="商洛学院", care_tags=["pregnant"])
+    assert list(p.care_tags.values_list("tag", flat=True)) == ["pregnant"]
+    for q in ("张", "zs", CID[-6:], "13800000000", h.address[:6]):
+        assert list(selectors.person_search(world.worker_x, q)) == [p], q
+    assert list(selectors.person_search(world.worker_y, "zs")) == []
+
+
+def test_reveal_is_logged(world, client):
+    h = hh(world, world.unit_x)
+    p = services.person_register(actor=world.hq, area=h.area, household=h, name="张三", id_type="citizen_id",
+                                 id_number=CID, phone="13800000000")
+    client.force_login(world.worker_x)
+    r = client.get(f"/residents/persons/{p.pk}/")
+    assert CID not in r.content.decode() and Access.objects.filter(kind="read").count() == 1
+    r = client.post(f"/residents/persons/{p.pk}/reveal/")
+    assert CID in r.content.decode() and Access.objects.filter(kind="reveal").count() == 1
+
+
+def test_visit_and_campaign_progress(world):
+    h = hh(world, world.unit_x)
+    c = services.campaign_open(actor=world.street_admin, area=world.x, name="敲门")
+    assert selectors.campaign_progress(world.worker_x, c)["done"] == 0
+    services.visit_record(actor=world.worker_x, campaign=c, household=h, outcome="nobody_home")
+    assert selectors.campaign_progress(world.worker_x, c)["done"] == 0
+    services.visit_record(actor=world.worker_x, campaign=c, household=h, outcome="visited")
+    prog = selectors.campaign_progress(world.worker_x, c)
+    assert prog["done"] == 1 and prog["pending"] == []
+
+
+def test_seed_city_is_deterministic_and_valid(world):
+    from fangkong.residents.idnumbers import normalize_citizen_id
+    from fangkong.residents.normalize import pinyin_initials
+    from fangkong.residents.seed import seed_city
+
+    res = seed_city(persons=30, seed=5)
+    assert res["persons"] == 30 and Household.objects.count() == res["households"]
+    first = list(Person.objects.order_by("id").values_list("name", "id_number")[:50])
+    for p in Person.objects.all()[:200]:
+        assert normalize_citizen_id(p.id_number, today=dt.date(2022, 6, 1)) == p.id_number
+        assert p.name_initials == pinyin_initials(p.name)
+        assert p.household_id and p.area_path == p.household.area_path
+    Person.objects.all().delete()
+    from fangkong.residents.models import CareTag
+
+    CareTag.objects.all().delete()
+    Household.objects.all().delete()
+    seed_city(persons=30, seed=5)
+    assert list(Person.objects.order_by("id").values_list("name", "id_number")[:50]) == first
