@@ -39,8 +39,12 @@ def main(config_path: str, out_path: str) -> None:
     acked: list[str] = []
     rng = random.Random(cfg.get("seed", 1))
 
-    def post(client: HTTPClient, body: bytes):
+    def new_client():
+        return HTTPClient(url.host, port=url.port, connection_timeout=5, network_timeout=30, concurrency=1)
+
+    def post(holder: list, body: bytes):
         while time.monotonic() < hard_end:
+            client = holder[0]
             t0 = time.monotonic()
             try:
                 resp = client.post(url.request_uri, body=body, headers=headers)
@@ -50,7 +54,7 @@ def main(config_path: str, out_path: str) -> None:
                 stats["errors"] += 1
                 stats["retries"] += 1
                 gevent.sleep(0.2)
-                client.close()
+                holder[0] = new_client()  # the old connection is broken; never reuse it
                 continue
             if status != 200:
                 stats["errors"] += 1
@@ -63,7 +67,7 @@ def main(config_path: str, out_path: str) -> None:
         return None
 
     def terminal(k: int):
-        client = HTTPClient(url.host, port=url.port, connection_timeout=5, network_timeout=30, concurrency=1)
+        holder = [new_client()]
         mine = people[k * per_terminal:(k + 1) * per_terminal]
         n = 0
         while time.monotonic() < end and (n + 1) * 10 <= len(mine):
@@ -75,7 +79,7 @@ def main(config_path: str, out_path: str) -> None:
             sends = 2 if rng.random() < cfg.get("dup_rate", 0.0) else 1
             stats["dup_sent"] += sends - 1
             for _ in range(sends):
-                results = post(client, body)
+                results = post(holder, body)
                 if results is None:
                     break
                 for r in results:
@@ -85,7 +89,6 @@ def main(config_path: str, out_path: str) -> None:
                     else:
                         stats["reasons"][r["reason"]] = stats["reasons"].get(r["reason"], 0) + 1
             n += 1
-        client.close()
 
     gevent.joinall([gevent.spawn(terminal, k) for k in range(cfg["concurrency"])])
     elapsed = time.monotonic() - start

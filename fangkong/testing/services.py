@@ -474,20 +474,35 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
         return
     repeats = _record_samples(mine, tubes, rounds, round_areas)
     per_tube = Counter(it.tube for it in mine)
-    for barcode, n in per_tube.items():
-        tube = tubes[barcode]
-        full = tube.count + n >= tube.capacity
-        Tube.objects.filter(pk=tube.pk).update(
-            count=F("count") + n, **({"status": TubeStatus.CLOSED, "closed_at": now} if full else {}))
+    _tubes_add(tubes, per_tube, now)
     for it in mine:
         flags = [f for f, on in (("repeat", it.client_id in repeats), ("walk_in", it.walk_in)) if on]
         results[it.index] = {**_result(it.client_id, "accepted"), **({"flags": flags} if flags else {})}
     table = tables[mine[0].table_id]
     event_record(actor=actor, action="bindings.ingest", object_type="testing.tube",
-                 object_id=",".join(sorted(per_tube))[:200], object_repr=",".join(sorted(per_tube))[:200],
+                 object_id=min(per_tube), object_repr=",".join(sorted(per_tube))[:200],
                  area_path=table.area_path, after={"accepted": len(mine), "batch": batch,
                                                     "walk_ins": sum(it.walk_in for it in mine),
                                                     "repeats": len(repeats)})
+
+
+def _tubes_add(tubes: dict, per_tube: Counter, now: dt.datetime) -> None:
+    """Add the new bindings to their tubes' counts in one statement; a tube that is full closes."""
+    table = Tube._meta.db_table
+    cases, params, ids = [], [], []
+    for barcode, n in sorted(per_tube.items()):
+        cases.append("WHEN %s THEN %s")
+        params += [tubes[barcode].pk, n]
+        ids.append(tubes[barcode].pk)
+    delta = "CASE id " + " ".join(cases) + " END"
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET count = count + {delta}, "  # noqa: S608
+            f"status = CASE WHEN count + {delta} >= capacity THEN %s ELSE status END, "
+            f"closed_at = CASE WHEN count + {delta} >= capacity THEN %s ELSE closed_at END "
+            f"WHERE id IN ({marks})",
+            params + params + [TubeStatus.CLOSED] + params + [now] + ids)
 
 
 def _resolve_persons(actor, items: list[_Item], results: list, tables: dict) -> None:
@@ -551,12 +566,17 @@ def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: 
         exempt |= {(rid, pid) for pid in RoundExemption.objects.filter(round_id=rid, person_id__in=pids)
                    .values_list("person_id", flat=True)}
 
+    cutoffs = {rid: rules.infant_cutoff(timezone.localdate(r.starts_at), r.infant_age_years)
+               for rid, r in rounds.items()}
+    memo: dict[int, bool] = {}
+
     def counted(it: _Item) -> bool:
-        round_ = rounds[it.round_id]
-        inside = any(it.person_path.startswith(a.area_path) for a in round_areas[it.round_id])
-        infant = it.birth_date is not None and it.birth_date > rules.infant_cutoff(
-            timezone.localdate(round_.starts_at), round_.infant_age_years)
-        return inside and not infant and (it.round_id, it.person_id) not in exempt
+        key = id(it)
+        if key not in memo:
+            inside = any(it.person_path.startswith(a.area_path) for a in round_areas[it.round_id])
+            infant = it.birth_date is not None and it.birth_date > cutoffs[it.round_id]
+            memo[key] = inside and not infant and (it.round_id, it.person_id) not in exempt
+        return memo[key]
 
     table = RoundSample._meta.db_table
     created: set[tuple[int, int]] = set()
