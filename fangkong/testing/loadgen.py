@@ -1,0 +1,105 @@
+"""A bounded HTTP load generator for the sampling terminals (gevent + geventhttpclient, from PyPI).
+
+Run by `fangkong bench testing --http`: `python -m fangkong.testing.loadgen CONFIG.json OUT.json`.
+Each of `concurrency` terminals posts one tube (10 bindings) per request until `duration` seconds
+have passed; `dup_rate` of the requests are sent a second time (a terminal retrying after a lost
+answer). Connection errors and 5xx answers (the server being killed) are retried with the same
+payload until acknowledged or `grace` seconds after the end. Writes the acknowledged client_ids and
+the latencies to OUT.json. No Django here.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import json  # noqa: E402
+import random  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import gevent  # noqa: E402
+from geventhttpclient import HTTPClient  # noqa: E402
+from geventhttpclient.url import URL  # noqa: E402
+
+
+def main(config_path: str, out_path: str) -> None:
+    cfg = json.load(open(config_path))
+    url = URL(cfg["url"])
+    headers = {"Authorization": f"Bearer {cfg['token']}", "Content-Type": "application/json"}
+    people: list[str] = cfg["id_numbers"]
+    per_terminal = len(people) // cfg["concurrency"]
+    start = time.monotonic()
+    end = start + cfg["duration"]
+    hard_end = end + cfg.get("grace", 30)
+    stats = {"requests": 0, "errors": 0, "retries": 0, "accepted": 0, "duplicate": 0, "rejected": 0,
+             "dup_sent": 0, "reasons": {}}
+    latencies: list[float] = []
+    acked: list[str] = []
+    rng = random.Random(cfg.get("seed", 1))
+
+    def new_client():
+        return HTTPClient(url.host, port=url.port, connection_timeout=5, network_timeout=30, concurrency=1)
+
+    def post(holder: list, body: bytes):
+        while time.monotonic() < hard_end:
+            client = holder[0]
+            t0 = time.monotonic()
+            try:
+                resp = client.post(url.request_uri, body=body, headers=headers)
+                data = resp.read()
+                status = resp.status_code
+            except Exception:
+                stats["errors"] += 1
+                stats["retries"] += 1
+                gevent.sleep(0.2)
+                holder[0] = new_client()  # the old connection is broken; never reuse it
+                continue
+            if status != 200:
+                stats["errors"] += 1
+                stats["retries"] += 1
+                gevent.sleep(0.2)
+                continue
+            latencies.append(time.monotonic() - t0)
+            stats["requests"] += 1
+            return json.loads(data)["results"]
+        return None
+
+    def terminal(k: int):
+        holder = [new_client()]
+        mine = people[k * per_terminal:(k + 1) * per_terminal]
+        n = 0
+        while time.monotonic() < end and (n + 1) * 10 <= len(mine):
+            tube = f"{cfg['prefix']}{k:03d}{n:05d}"
+            items = [{"client_id": f"{tube}-{j}", "round": cfg["round"], "tube": tube, "capacity": 10,
+                      "table": cfg["tables"][k % len(cfg["tables"])], "id_type": "citizen_id",
+                      "id_number": mine[n * 10 + j], "sampled_at": cfg["sampled_at"]} for j in range(10)]
+            body = json.dumps({"items": items}).encode()
+            sends = 2 if rng.random() < cfg.get("dup_rate", 0.0) else 1
+            stats["dup_sent"] += sends - 1
+            for _ in range(sends):
+                results = post(holder, body)
+                if results is None:
+                    break
+                for r in results:
+                    stats[r["status"]] += 1
+                    if r["status"] in ("accepted", "duplicate"):
+                        acked.append(r["client_id"])
+                    else:
+                        stats["reasons"][r["reason"]] = stats["reasons"].get(r["reason"], 0) + 1
+            n += 1
+
+    gevent.joinall([gevent.spawn(terminal, k) for k in range(cfg["concurrency"])])
+    elapsed = time.monotonic() - start
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else None
+
+    json.dump({"elapsed_s": round(elapsed, 2), **stats, "p50_ms": pct(0.50), "p99_ms": pct(0.99),
+               "max_ms": pct(1.0), "acked": sorted(set(acked))}, open(out_path, "w"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,834 @@
+"""Writes of the testing app: rounds, sites, the bindings of the morning peak, lab results, recalls.
+
+The bindings ingest (`bindings_ingest`) is the hot path: a whole batch is handled in one
+transaction with a fixed number of queries (not one per item): tubes are locked in one query,
+persons looked up in one query per document type, bindings inserted with one multi-row
+`INSERT … ON CONFLICT (client_id) DO NOTHING RETURNING client_id` (so a retried or concurrent
+duplicate is told apart from what this request inserted), the per-person round rows likewise, and
+the coverage counters upserted once per leaf area. An acknowledged binding is committed before the
+answer leaves (the caller's transaction commits before the view returns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from fangkong.areas.models import Area
+from fangkong.audit.services import event_build, event_record, events_record_bulk
+from fangkong.core.errors import NotFound, ServiceError
+from fangkong.core.scoping import authorize, can, path_range, scope
+from fangkong.residents.idnumbers import IdNumberError, IdType, normalize_id
+from fangkong.residents.models import Person
+from fangkong.testing import rules
+from fangkong.testing.choices import (
+    CAPACITIES,
+    ExemptReason,
+    Mode,
+    PersonState,
+    RecallOutcome,
+    RecallStatus,
+    Result,
+    RoundStatus,
+    TubeStatus,
+)
+from fangkong.testing.models import (
+    Binding,
+    Box,
+    CoverageCount,
+    Recall,
+    Round,
+    RoundArea,
+    RoundExemption,
+    RoundSample,
+    Site,
+    Table,
+    Tube,
+)
+
+VIEW = "testing.view"
+MANAGE = "testing.manage"
+SAMPLE = "testing.sample"
+LAB = "testing.lab"
+
+COUNTER_FIELDS = ("should", "exempt", "tested", "sampled", "pending", "negative", "pool_positive", "positive",
+                  "invalid")
+
+
+# --- hooks -----------------------------------------------------------------------------------------
+
+def isolation_tested_person_ids(round_: Round) -> list[int]:
+    """People already under isolation testing (tested by the isolation sites, so exempt from the
+    round). A hook for the isolation app: today it returns nothing. When the isolation app lands, it
+    returns the ids of persons under centralised or home isolation during the round."""
+    return []
+
+
+def positive_single_tube_to_epi(*, actor, person: Person, sampled_at: dt.datetime, barcode: str) -> None:
+    """The contract with the epidemiology app: a positive single tube opens a case.
+
+    Called after the person's positive result is recorded, inside the same transaction."""
+    if not apps.is_installed("fangkong.epi"):
+        return
+    from fangkong.epi.services import case_open_from_positive_test  # type: ignore[import-not-found]
+
+    case_open_from_positive_test(actor=actor, person=person, sampled_at=sampled_at, source="testing",
+                                 source_ref=f"tube:{barcode}")
+
+
+# --- counters --------------------------------------------------------------------------------------
+
+def _upsert_counters(round_id: int, deltas: dict[str, Counter]) -> None:
+    """Add `deltas` (area_path → {field: n}) to the round's counters, creating rows as needed.
+    Keys are sorted so concurrent transactions lock the rows in the same order (no deadlock)."""
+    rows = [(path, c) for path, c in sorted(deltas.items()) if any(c.values())]
+    if not rows:
+        return
+    table = CoverageCount._meta.db_table
+    cols = ", ".join(COUNTER_FIELDS)
+    updates = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in COUNTER_FIELDS)
+    width = 2 + len(COUNTER_FIELDS)
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            params: list = []
+            for path, c in chunk:
+                params += [round_id, path, *(int(c.get(f, 0)) for f in COUNTER_FIELDS)]
+            cur.execute(
+                f"INSERT INTO {table} (round_id, area_path, {cols}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT (round_id, area_path) DO UPDATE SET {updates}",
+                params,
+            )
+
+
+def coverage_rebuild(*, round_: Round) -> None:
+    """Recompute a round's counters from the person rows (the background reconciliation; also run at
+    opening). Incremental updates keep them right in between; this fixes any drift (moves, ledger
+    edits after opening)."""
+    with transaction.atomic():
+        CoverageCount.objects.filter(round=round_).delete()
+        deltas: dict[str, Counter] = defaultdict(Counter)
+        for ra_path in _round_roots(round_):
+            lo, hi = path_range(ra_path)
+            persons = Person.objects.filter(area_path__gte=lo, area_path__lt=hi)
+            for row in persons.values("area_path").annotate(n=Count("id")).order_by():
+                deltas[row["area_path"]]["should"] += row["n"]
+        for row in RoundExemption.objects.filter(round=round_).values("area_path").annotate(
+                n=Count("id")).order_by():
+            deltas[row["area_path"]]["should"] -= row["n"]
+            deltas[row["area_path"]]["exempt"] += row["n"]
+        for row in RoundSample.objects.filter(round=round_).values("area_path", "state", "counted").annotate(
+                n=Count("id")).order_by():
+            c = deltas[row["area_path"]]
+            c["sampled"] += row["n"]
+            c[row["state"]] += row["n"]
+            if row["counted"]:
+                c["tested"] += row["n"]
+        _upsert_counters(round_.pk, deltas)
+
+
+def _round_roots(round_: Round) -> list[str]:
+    paths = sorted(set(RoundArea.objects.filter(round=round_).values_list("area_path", flat=True)))
+    roots: list[str] = []
+    for p in paths:
+        if not roots or not p.startswith(roots[-1]):
+            roots.append(p)
+    return roots
+
+
+# --- rounds and sites ------------------------------------------------------------------------------
+
+@dataclass
+class AreaSpec:
+    area: Area
+    mode: str = Mode.POOL
+    capacity: int = 10
+
+
+def round_create(*, actor, name: str, area: Area, starts_at: dt.datetime, ends_at: dt.datetime,
+                 areas: Sequence[AreaSpec], infant_age_years: int = 3, pooled_turnaround_hours: int = 24,
+                 single_turnaround_hours: int = 6) -> Round:
+    """Open a round over `areas` (each inside `area`), with the sampling mode of each."""
+    authorize(actor, MANAGE, area.path)
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("请填写轮次名称。", code="required", field="name")
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise ServiceError("时间须带时区。", code="naive_datetime", field="starts_at")
+    if ends_at <= starts_at:
+        raise ServiceError("结束时间须晚于开始时间。", code="bad_window", field="ends_at")
+    if not areas:
+        raise ServiceError("请至少选择一个筛查区域。", code="required", field="areas")
+    if not 0 <= infant_age_years <= 6:
+        raise ServiceError("免检婴幼儿年龄应在 0 到 6 岁之间。", code="bad_infant_age", field="infant_age_years")
+    seen = set()
+    for spec in areas:
+        if not spec.area.path.startswith(area.path):
+            raise ServiceError(f"“{spec.area.name}”不在“{area.name}”范围内。", code="area_outside", field="areas")
+        authorize(actor, MANAGE, spec.area.path)
+        error = rules.mode_error(spec.mode, spec.capacity)
+        if error:
+            raise ServiceError(f"“{spec.area.name}”：{error}", code="bad_mode", field="areas")
+        if spec.area.pk in seen:
+            raise ServiceError(f"“{spec.area.name}”重复。", code="duplicate_area", field="areas")
+        seen.add(spec.area.pk)
+    with transaction.atomic():
+        round_ = Round.objects.create(
+            name=name, area=area, area_path=area.path, starts_at=starts_at, ends_at=ends_at,
+            infant_age_years=infant_age_years, pooled_turnaround_hours=pooled_turnaround_hours,
+            single_turnaround_hours=single_turnaround_hours, created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        RoundArea.objects.bulk_create([
+            RoundArea(round=round_, area=s.area, area_path=s.area.path, mode=s.mode, capacity=s.capacity)
+            for s in areas
+        ])
+        _exemptions_create(round_)
+        coverage_rebuild(round_=round_)
+        event_record(actor=actor, action="round.create", obj=round_, after={
+            "name": name, "starts_at": starts_at, "ends_at": ends_at, "infant_age_years": infant_age_years,
+            "areas": [[s.area.code, s.mode, s.capacity] for s in areas]})
+    return round_
+
+
+def _exemptions_create(round_: Round) -> None:
+    cutoff = rules.infant_cutoff(timezone.localdate(round_.starts_at), round_.infant_age_years)
+    rows: dict[int, RoundExemption] = {}
+    for root in _round_roots(round_):
+        lo, hi = path_range(root)
+        for pid, path in (Person.objects.filter(area_path__gte=lo, area_path__lt=hi, birth_date__gt=cutoff)
+                          .values_list("id", "area_path").iterator(chunk_size=5000)):
+            rows[pid] = RoundExemption(round=round_, person_id=pid, area_path=path, reason=ExemptReason.INFANT)
+    isolation = isolation_tested_person_ids(round_)
+    roots = _round_roots(round_)
+    for pid, path in Person.objects.filter(pk__in=isolation).values_list("id", "area_path"):
+        if pid not in rows and any(path.startswith(r) for r in roots):
+            rows[pid] = RoundExemption(round=round_, person_id=pid, area_path=path, reason=ExemptReason.ISOLATION)
+    RoundExemption.objects.bulk_create(rows.values(), batch_size=2000)
+
+
+def round_close(*, actor, round_: Round) -> Round:
+    authorize(actor, MANAGE, round_.area_path)
+    with transaction.atomic():
+        Round.objects.filter(pk=round_.pk).update(status=RoundStatus.CLOSED)
+        round_.status = RoundStatus.CLOSED
+        event_record(actor=actor, action="round.close", obj=round_, after={"status": "closed"})
+    return round_
+
+
+def site_create(*, actor, area: Area, name: str, kind: str = Site.Kind.FIXED, address: str = "", hours: str = "",
+                tables: int = 1) -> Site:
+    authorize(actor, MANAGE, area.path)
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("请填写采样点名称。", code="required", field="name")
+    if kind not in Site.Kind.values:
+        raise ServiceError("未知的采样点类型。", code="bad_kind", field="kind")
+    if not 0 <= tables <= 50:
+        raise ServiceError("采样台数量应在 0 到 50 之间。", code="bad_tables", field="tables")
+    with transaction.atomic():
+        site = Site.objects.create(name=name, kind=kind, area=area, area_path=area.path, address=address,
+                                   hours=hours)
+        Table.objects.bulk_create([Table(site=site, name=f"{i}号台", area_path=site.area_path)
+                                   for i in range(1, tables + 1)])
+        event_record(actor=actor, action="site.create", obj=site, after={"name": name, "kind": kind,
+                                                                          "tables": tables, "hours": hours})
+    return site
+
+
+def table_assign_samplers(*, actor, table: Table, samplers: Iterable) -> Table:
+    authorize(actor, MANAGE, table.area_path)
+    samplers = list(samplers)
+    with transaction.atomic():
+        table.samplers.set(samplers)
+        event_record(actor=actor, action="table.assign", obj=table, after={"samplers": [u.pk for u in samplers]})
+    return table
+
+
+# --- bindings: the morning peak ---------------------------------------------------------------------
+
+REASONS = {
+    "bad_client_id": "缺少 client_id 或超过 64 个字符。",
+    "bad_round": "轮次不存在或未开放。",
+    "round_closed": "该轮次已结束或已取消。",
+    "bad_time": "采样时间缺失或格式错误。",
+    "time_outside_round": "采样时间不在本轮次的时间范围内。",
+    "future_time": "采样时间晚于当前时间。",
+    "bad_tube": "管码为空或格式错误。",
+    "bad_capacity": "试管容量只能是 1、5、10 或 20。",
+    "unknown_table": "采样台不存在或不在您的负责范围。",
+    "tube_other_round": "该试管已用于其他轮次。",
+    "capacity_mismatch": "试管容量与该试管已登记的容量不一致。",
+    "tube_closed": "试管已封管。",
+    "tube_full": "试管已满。",
+    "malformed_id": "证件号码格式错误。",
+    "capacity_not_allowed": "该人员所在区域的采样方式不允许此试管容量（如单管单检区域须用单管）。",
+    "walk_in_refused": "无法临时登记该人员。",
+}
+
+
+@dataclass
+class _Item:
+    index: int
+    client_id: str
+    round_id: int
+    tube: str
+    capacity: int
+    table_id: int
+    id_type: str
+    id_number: str
+    sampled_at: dt.datetime
+    person_id: int | None = None
+    person_path: str = ""
+    birth_date: dt.date | None = None
+    walk_in: bool = False
+
+
+def _result(client_id, status, reason="", message=""):
+    out = {"client_id": client_id, "status": status, "reason": reason}
+    if status == "rejected":
+        out["message"] = message or REASONS.get(reason, reason)
+    return out
+
+
+def _parse_time(value) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)  # the terminal's local time is the city's time zone
+    return moment
+
+
+def _parse(index: int, raw: dict) -> tuple[_Item | None, dict | None]:
+    cid = str(raw.get("client_id") or "").strip()
+    if not cid or len(cid) > 64:
+        return None, _result(cid, "rejected", "bad_client_id")
+    try:
+        round_id = int(raw.get("round"))
+    except (TypeError, ValueError):
+        return None, _result(cid, "rejected", "bad_round")
+    tube = str(raw.get("tube") or "").strip().upper()
+    if not rules.barcode_ok(tube):
+        return None, _result(cid, "rejected", "bad_tube")
+    try:
+        capacity = int(raw.get("capacity"))
+    except (TypeError, ValueError):
+        capacity = 0
+    if capacity not in CAPACITIES:
+        return None, _result(cid, "rejected", "bad_capacity")
+    try:
+        table_id = int(raw.get("table"))
+    except (TypeError, ValueError):
+        return None, _result(cid, "rejected", "unknown_table")
+    id_type = str(raw.get("id_type") or IdType.CITIZEN_ID.value)
+    try:
+        id_number = normalize_id(id_type, str(raw.get("id_number") or ""))
+    except IdNumberError as exc:
+        return None, _result(cid, "rejected", "malformed_id", f"证件号码格式错误：{exc.message}")
+    except (KeyError, ValueError):
+        return None, _result(cid, "rejected", "malformed_id", "未知的证件类型。")
+    sampled_at = _parse_time(raw.get("sampled_at"))
+    if sampled_at is None:
+        return None, _result(cid, "rejected", "bad_time")
+    return _Item(index, cid, round_id, tube, capacity, table_id, id_type, id_number, sampled_at), None
+
+
+def bindings_ingest(*, actor, items: Sequence[dict], now: dt.datetime | None = None) -> list[dict]:
+    """Bind people to tubes, a batch at a time; one answer per item, in order.
+
+    accepted — stored now; duplicate — an item with this client_id was accepted before (nothing is
+    created twice); rejected — with a reason (nothing stored for it; a retry is judged again).
+    Accepted items may carry `flags`: "repeat" (already sampled in this round in another tube) and
+    "walk_in" (unknown to the ledger, registered with the minimum data for the grid worker).
+    """
+    now = now or timezone.now()
+    results: list[dict | None] = [None] * len(items)
+    parsed: list[_Item] = []
+    for i, raw in enumerate(items):
+        item, rejected = _parse(i, raw if isinstance(raw, dict) else {})
+        if rejected is not None:
+            results[i] = rejected
+        else:
+            parsed.append(item)
+    with transaction.atomic():
+        _ingest(actor, parsed, results, now)
+    return [r for r in results if r is not None]
+
+
+def _reject(results, item: _Item, reason: str, message: str = "") -> None:
+    results[item.index] = _result(item.client_id, "rejected", reason, message)
+
+
+def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None:
+    if not parsed:
+        return
+    # Rounds and tables: a few rows, one query each.
+    rounds = {r.pk: r for r in Round.objects.filter(pk__in={it.round_id for it in parsed})}
+    tables = {t.pk: t for t in Table.objects.select_related("site__area")
+              .filter(pk__in={it.table_id for it in parsed})}
+    live: list[_Item] = []
+    for it in parsed:
+        round_ = rounds.get(it.round_id)
+        table = tables.get(it.table_id)
+        if round_ is None:
+            _reject(results, it, "bad_round")
+        elif round_.status == RoundStatus.CANCELLED:
+            _reject(results, it, "round_closed")
+        elif table is None or not table.site.active or not can(actor, SAMPLE, table.area_path):
+            _reject(results, it, "unknown_table")
+        elif it.sampled_at > now + dt.timedelta(minutes=10):
+            _reject(results, it, "future_time")
+        elif not (round_.starts_at <= it.sampled_at <= round_.ends_at):
+            _reject(results, it, "time_outside_round")
+        elif round_.status == RoundStatus.CLOSED and it.sampled_at > round_.ends_at:
+            _reject(results, it, "round_closed")
+        else:
+            live.append(it)
+    if not live:
+        return
+    # Tubes: create the new ones, then lock all of them in one query (serialises two terminals on
+    # one tube, and a retried batch against its original).
+    barcodes = sorted({it.tube for it in live})
+    first = {}
+    for it in live:
+        first.setdefault(it.tube, it)
+    existing = set(Tube.objects.filter(barcode__in=barcodes).values_list("barcode", flat=True))
+    new_tubes = [Tube(barcode=b, round_id=first[b].round_id, capacity=first[b].capacity, table_id=first[b].table_id,
+                      area_path=tables[first[b].table_id].area_path, opened_at=first[b].sampled_at)
+                 for b in barcodes if b not in existing]
+    if new_tubes:
+        Tube.objects.bulk_create(new_tubes, ignore_conflicts=True)
+    tubes = {t.barcode: t for t in Tube.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")}
+    # Duplicates: after the tube lock, so a concurrent retry sees what the original committed.
+    seen_ids = set(Binding.objects.filter(client_id__in=[it.client_id for it in live])
+                   .values_list("client_id", flat=True))
+    fresh: list[_Item] = []
+    batch_ids: set[str] = set()
+    for it in live:
+        if it.client_id in seen_ids:
+            results[it.index] = _result(it.client_id, "duplicate")
+        elif it.client_id in batch_ids:
+            results[it.index] = _result(it.client_id, "duplicate")
+        else:
+            batch_ids.add(it.client_id)
+            fresh.append(it)
+    # Tube guards, without a query per item.
+    slots = {b: t.capacity - t.count for b, t in tubes.items()}
+    checked: list[_Item] = []
+    for it in fresh:
+        tube = tubes.get(it.tube)
+        if tube is None:
+            _reject(results, it, "bad_tube")
+        elif tube.round_id != it.round_id:
+            _reject(results, it, "tube_other_round")
+        elif tube.capacity != it.capacity:
+            _reject(results, it, "capacity_mismatch")
+        elif tube.count >= tube.capacity:
+            _reject(results, it, "tube_full")
+        elif tube.status == TubeStatus.CLOSED or tube.result:
+            _reject(results, it, "tube_closed")
+        else:
+            checked.append(it)
+    if not checked:
+        return
+    _resolve_persons(actor, checked, results, tables)
+    checked = [it for it in checked if it.person_id is not None]
+    # Sampling mode of the person's area (e.g. single tubes only in a high-risk area).
+    round_areas = defaultdict(list)
+    for ra in RoundArea.objects.filter(round_id__in={it.round_id for it in checked}).order_by("-area_path"):
+        round_areas[ra.round_id].append(ra)
+    accepted_items: list[_Item] = []
+    for it in checked:
+        ra = next((a for a in round_areas[it.round_id] if it.person_path.startswith(a.area_path)), None)
+        if ra is not None and it.capacity > ra.capacity:
+            _reject(results, it, "capacity_not_allowed")
+        elif slots[it.tube] <= 0:
+            _reject(results, it, "tube_full")
+        else:
+            slots[it.tube] -= 1
+            accepted_items.append(it)
+    if not accepted_items:
+        return
+    batch = uuid.uuid4().hex
+    inserted = _insert_bindings(accepted_items, tubes, batch, now)
+    mine = [it for it in accepted_items if it.client_id in inserted]
+    for it in accepted_items:
+        if it.client_id not in inserted:
+            results[it.index] = _result(it.client_id, "duplicate")
+    if not mine:
+        return
+    repeats = _record_samples(mine, tubes, rounds, round_areas)
+    per_tube = Counter(it.tube for it in mine)
+    _tubes_add(tubes, per_tube, now)
+    for it in mine:
+        flags = [f for f, on in (("repeat", it.client_id in repeats), ("walk_in", it.walk_in)) if on]
+        results[it.index] = {**_result(it.client_id, "accepted"), **({"flags": flags} if flags else {})}
+    table = tables[mine[0].table_id]
+    event_record(actor=actor, action="bindings.ingest", object_type="testing.tube",
+                 object_id=min(per_tube), object_repr=",".join(sorted(per_tube))[:200],
+                 area_path=table.area_path, after={"accepted": len(mine), "batch": batch,
+                                                    "walk_ins": sum(it.walk_in for it in mine),
+                                                    "repeats": len(repeats)})
+
+
+def _tubes_add(tubes: dict, per_tube: Counter, now: dt.datetime) -> None:
+    """Add the new bindings to their tubes' counts in one statement; a tube that is full closes."""
+    table = Tube._meta.db_table
+    cases, params, ids = [], [], []
+    for barcode, n in sorted(per_tube.items()):
+        cases.append("WHEN %s THEN %s")
+        params += [tubes[barcode].pk, n]
+        ids.append(tubes[barcode].pk)
+    delta = "CASE id " + " ".join(cases) + " END"
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET count = count + {delta}, "  # noqa: S608
+            f"status = CASE WHEN count + {delta} >= capacity THEN %s ELSE status END, "
+            f"closed_at = CASE WHEN count + {delta} >= capacity THEN %s ELSE closed_at END "
+            f"WHERE id IN ({marks})",
+            params + params + [TubeStatus.CLOSED] + params + [now] + ids)
+
+
+def _resolve_persons(actor, items: list[_Item], results: list, tables: dict) -> None:
+    """Find every scanned document in one query per document type; register the unknown ones as
+    walk-ins in the area of the sampling site."""
+    by_type: dict[str, set[str]] = defaultdict(set)
+    for it in items:
+        by_type[it.id_type].add(it.id_number)
+    found: dict[tuple[str, str], tuple[int, str, dt.date | None]] = {}
+    for id_type, numbers in by_type.items():
+        for pid, number, path, birth in Person.objects.filter(id_type=id_type, id_number__in=numbers).values_list(
+                "id", "id_number", "area_path", "birth_date"):
+            found[(id_type, number)] = (pid, path, birth)
+    from fangkong.residents.services import DuplicatePerson, person_register_walk_in
+
+    for it in items:
+        key = (it.id_type, it.id_number)
+        if key not in found:
+            try:
+                person = person_register_walk_in(actor=actor, area=tables[it.table_id].site.area,
+                                                 id_type=it.id_type, id_number=it.id_number)
+            except DuplicatePerson as exc:
+                person = exc.existing
+            except (ServiceError, NotFound) as exc:
+                _reject(results, it, "walk_in_refused", getattr(exc, "message", "") or REASONS["walk_in_refused"])
+                continue
+            else:
+                it.walk_in = True
+            found[key] = (person.pk, person.area_path, person.birth_date)
+        it.person_id, it.person_path, it.birth_date = found[key]
+
+
+def _insert_bindings(items: list[_Item], tubes: dict, batch: str, now: dt.datetime) -> set[str]:
+    """One multi-row INSERT per 1,000 rows; returns the client_ids this statement inserted."""
+    table = Binding._meta.db_table
+    cols = "client_id, round_id, tube_id, table_id, person_id, sampled_at, received_at, batch, repeat, walk_in"
+    inserted: set[str] = set()
+    with connection.cursor() as cur:
+        for start in range(0, len(items), 1000):
+            chunk = items[start:start + 1000]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list = []
+            for it in chunk:
+                params += [it.client_id, it.round_id, tubes[it.tube].pk, it.table_id, it.person_id,
+                           it.sampled_at, now, batch, False, it.walk_in]
+            cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values} "  # noqa: S608
+                        "ON CONFLICT (client_id) DO NOTHING RETURNING client_id", params)
+            inserted.update(row[0] for row in cur.fetchall())
+    return inserted
+
+
+def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: dict) -> set[str]:
+    """Create the per-person round rows of first samplings and count them; return the client_ids of
+    repeats (the person was already sampled in this round), which move the person to the new tube."""
+    first: dict[tuple[int, int], _Item] = {}
+    for it in items:
+        first.setdefault((it.round_id, it.person_id), it)
+    exempt: set[tuple[int, int]] = set()
+    for rid in {it.round_id for it in items}:
+        pids = [pid for (r, pid) in first if r == rid]
+        exempt |= {(rid, pid) for pid in RoundExemption.objects.filter(round_id=rid, person_id__in=pids)
+                   .values_list("person_id", flat=True)}
+
+    cutoffs = {rid: rules.infant_cutoff(timezone.localdate(r.starts_at), r.infant_age_years)
+               for rid, r in rounds.items()}
+    memo: dict[int, bool] = {}
+
+    def counted(it: _Item) -> bool:
+        key = id(it)
+        if key not in memo:
+            inside = any(it.person_path.startswith(a.area_path) for a in round_areas[it.round_id])
+            infant = it.birth_date is not None and it.birth_date > cutoffs[it.round_id]
+            memo[key] = inside and not infant and (it.round_id, it.person_id) not in exempt
+        return memo[key]
+
+    table = RoundSample._meta.db_table
+    created: set[tuple[int, int]] = set()
+    rows = list(first.values())
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start:start + 1000]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list = []
+            for it in chunk:
+                params += [it.round_id, it.person_id, it.person_path, tubes[it.tube].pk, PersonState.PENDING,
+                           counted(it), it.sampled_at]
+            cur.execute(f"INSERT INTO {table} (round_id, person_id, area_path, tube_id, state, counted, sampled_at) "  # noqa: S608
+                        f"VALUES {values} ON CONFLICT (round_id, person_id) DO NOTHING "
+                        "RETURNING round_id, person_id", params)
+            created.update((r, p) for r, p in cur.fetchall())
+    deltas: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    repeats: set[str] = set()
+    for key, it in first.items():
+        if key in created:
+            c = deltas[it.round_id][it.person_path]
+            c["sampled"] += 1
+            c["pending"] += 1
+            if counted(it):
+                c["tested"] += 1
+                if it.walk_in:
+                    c["should"] += 1
+    again = [it for it in items if (it.round_id, it.person_id) not in created or first[(it.round_id, it.person_id)]
+             is not it]
+    if again:
+        repeats = {it.client_id for it in again}
+        Binding.objects.filter(client_id__in=repeats).update(repeat=True)
+        for it in again:
+            sample = RoundSample.objects.select_for_update().get(round_id=it.round_id, person_id=it.person_id)
+            tube = tubes[it.tube]
+            if sample.tube_id == tube.pk:
+                continue
+            c = deltas[it.round_id][sample.area_path]
+            c[sample.state] -= 1
+            c[PersonState.PENDING] += 1
+            RoundSample.objects.filter(pk=sample.pk).update(tube=tube, state=PersonState.PENDING,
+                                                            sampled_at=it.sampled_at)
+    for rid, d in deltas.items():
+        _upsert_counters(rid, d)
+    return repeats
+
+
+def tube_close(*, actor, barcode: str, now: dt.datetime | None = None) -> Tube:
+    """Close a tube by hand (封管) before it is full."""
+    barcode = (barcode or "").strip().upper()
+    with transaction.atomic():
+        tube = scope(Tube.objects.select_for_update(), actor, SAMPLE).filter(barcode=barcode).first()
+        if tube is None:
+            raise NotFound()
+        if tube.status == TubeStatus.CLOSED:
+            return tube
+        if tube.count == 0:
+            raise ServiceError("空管不能封管。", code="empty_tube", field="tube")
+        tube.status, tube.closed_at = TubeStatus.CLOSED, now or timezone.now()
+        tube.save(update_fields=["status", "closed_at"])
+        event_record(actor=actor, action="tube.close", obj=tube, after={"count": tube.count})
+    return tube
+
+
+# --- boxes -----------------------------------------------------------------------------------------
+
+def box_pack(*, actor, barcode: str, tubes: Sequence[str]) -> Box:
+    """Put closed tubes into a transfer box (created on first use) and hand it to transport."""
+    barcode = (barcode or "").strip().upper()
+    if not rules.barcode_ok(barcode):
+        raise ServiceError("箱码为空或格式错误。", code="bad_box", field="box")
+    with transaction.atomic():
+        found = list(scope(Tube.objects.select_for_update(), actor, SAMPLE).filter(
+            barcode__in=[t.strip().upper() for t in tubes]))
+        if len(found) != len(set(tubes)) or not found:
+            raise ServiceError("有试管不存在或不在您的范围内。", code="unknown_tube", field="tubes")
+        if any(t.status != TubeStatus.CLOSED for t in found):
+            raise ServiceError("只能装入已封管的试管。", code="tube_open", field="tubes")
+        box, _ = Box.objects.get_or_create(barcode=barcode, defaults={"area_path": found[0].area_path})
+        authorize(actor, SAMPLE, box.area_path)
+        if box.status != "packing":
+            raise ServiceError("该转运箱已交接。", code="box_sent", field="box")
+        Tube.objects.filter(pk__in=[t.pk for t in found]).update(box=box)
+        box.status, box.handed_at = "in_transit", timezone.now()
+        box.save(update_fields=["status", "handed_at"])
+        event_record(actor=actor, action="box.hand_over", obj=box, after={"tubes": sorted(t.barcode for t in found)})
+    return box
+
+
+def box_receive(*, actor, barcode: str) -> Box:
+    with transaction.atomic():
+        box = scope(Box.objects.select_for_update(), actor, LAB).filter(barcode=(barcode or "").strip().upper()).first()
+        if box is None:
+            raise NotFound()
+        if box.status != "received":
+            box.status, box.received_at = "received", timezone.now()
+            box.save(update_fields=["status", "received_at"])
+            event_record(actor=actor, action="box.receive", obj=box, after={"status": "received"})
+    return box
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+RESULT_REASONS = {
+    "bad_tube": "管码为空或格式错误。",
+    "bad_result": "结果只能是 negative（阴性）、positive（阳性）或 invalid（无效）。",
+    "unknown_tube": "试管不存在或不在您的范围内。",
+    "empty_tube": "该试管没有采样记录。",
+    "result_conflict": "该试管已有不同的结果；如需更正请联系指挥部。",
+}
+
+RESULT_ALIASES = {"negative": "negative", "阴性": "negative", "neg": "negative", "-": "negative",
+                  "positive": "positive", "阳性": "positive", "pos": "positive", "+": "positive",
+                  "invalid": "invalid", "无效": "invalid", "重采": "invalid", "inv": "invalid"}
+
+
+def _rresult(tube, status, reason=""):
+    out = {"tube": tube, "status": status, "reason": reason}
+    if reason:
+        out["message"] = RESULT_REASONS.get(reason, reason)
+    return out
+
+
+def results_ingest(*, actor, items: Sequence[dict], now: dt.datetime | None = None) -> list[dict]:
+    """Record lab results per tube (idempotent: the same result again is a duplicate). The result
+    reaches every person of the tube at once; a positive pool recalls its members."""
+    now = now or timezone.now()
+    out: list[dict] = []
+    wanted: dict[str, str] = {}
+    for raw in items:
+        raw = raw if isinstance(raw, dict) else {}
+        barcode = str(raw.get("tube") or "").strip().upper()
+        result = RESULT_ALIASES.get(str(raw.get("result") or "").strip().lower())
+        if not rules.barcode_ok(barcode):
+            out.append(_rresult(barcode, "rejected", "bad_tube"))
+        elif result is None:
+            out.append(_rresult(barcode, "rejected", "bad_result"))
+        else:
+            out.append({"tube": barcode, "_result": result})
+    with transaction.atomic():
+        barcodes = sorted({o["tube"] for o in out if "_result" in o})
+        tubes: dict[str, Tube] = {}
+        for start in range(0, len(barcodes), 5000):
+            tubes.update((t.barcode, t) for t in scope(Tube.objects.select_for_update(), actor, LAB)
+                         .filter(barcode__in=barcodes[start:start + 5000]).order_by("barcode"))
+        fresh: dict[str, list[Tube]] = defaultdict(list)
+        for i, o in enumerate(out):
+            if "_result" not in o:
+                continue
+            barcode, result = o["tube"], o.pop("_result")
+            tube = tubes.get(barcode)
+            if tube is None:
+                out[i] = _rresult(barcode, "rejected", "unknown_tube")
+            elif tube.result == result or wanted.get(barcode) == result:
+                out[i] = _rresult(barcode, "duplicate")
+            elif tube.result or barcode in wanted:
+                out[i] = _rresult(barcode, "rejected", "result_conflict")
+            elif tube.count == 0:
+                out[i] = _rresult(barcode, "rejected", "empty_tube")
+            else:
+                wanted[barcode] = result
+                fresh[result].append(tube)
+                out[i] = _rresult(barcode, "accepted")
+        if fresh:
+            _apply_results(actor, fresh, now)
+    return out
+
+
+def _apply_results(actor, fresh: dict[str, list[Tube]], now: dt.datetime) -> None:
+    events = []
+    for result, tubes in fresh.items():
+        for t in tubes:
+            t.result, t.result_at, t.status = result, now, TubeStatus.CLOSED
+        ids = [t.pk for t in tubes]
+        for start in range(0, len(ids), 5000):
+            part = ids[start:start + 5000]
+            Tube.objects.filter(pk__in=part, closed_at__isnull=True).update(closed_at=now)
+            Tube.objects.filter(pk__in=part).update(result=result, result_at=now, status=TubeStatus.CLOSED)
+        pooled = [t.pk for t in tubes if t.capacity > 1]
+        single = [t.pk for t in tubes if t.capacity == 1]
+        for part_ids, state in ((pooled, rules.person_state(result, pooled=True)),
+                                (single, rules.person_state(result, pooled=False))):
+            for start in range(0, len(part_ids), 5000):
+                _fan_out(part_ids[start:start + 5000], state)
+        for t in tubes:
+            events.append(event_build(actor=actor, action="tube.result", obj=t, after={"result": result},
+                                      at=now))
+    events_record_bulk(events)
+    positives = [t for t in fresh.get(Result.POSITIVE, [])]
+    if positives:
+        recalls_open_for_pools(actor=actor, tubes=[t for t in positives if t.capacity > 1], now=now)
+    singles = [t for ts in fresh.values() for t in ts if t.capacity == 1]
+    if singles:
+        _settle_singles(actor, singles, now)
+
+
+def _fan_out(tube_ids: list[int], state: str) -> None:
+    """Move every person whose current tube is one of `tube_ids` to `state`, and the counters with them."""
+    rows = (RoundSample.objects.filter(tube_id__in=tube_ids).values("round_id", "area_path", "state")
+            .annotate(n=Count("id")).order_by())
+    deltas: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for row in rows:
+        if row["state"] == state:
+            continue
+        c = deltas[row["round_id"]][row["area_path"]]
+        c[row["state"]] -= row["n"]
+        c[state] += row["n"]
+    RoundSample.objects.filter(tube_id__in=tube_ids).exclude(state=state).update(state=state)
+    for rid, d in deltas.items():
+        _upsert_counters(rid, d)
+
+
+def recalls_open_for_pools(*, actor, tubes: Sequence[Tube], now: dt.datetime | None = None) -> int:
+    """A positive pool: every member becomes 混管可疑阳性 and gets a recall (a single-tube
+    re-sampling task for their grid, and a stay-at-home instruction until the single result)."""
+    if not tubes:
+        return 0
+    members = (Binding.objects.filter(tube_id__in=[t.pk for t in tubes])
+               .values_list("tube_id", "person_id", "round_id", "person__area_path"))
+    recalls = [Recall(round_id=rid, person_id=pid, tube_id=tid, area_path=path) for tid, pid, rid, path in members]
+    Recall.objects.bulk_create(recalls, ignore_conflicts=True, batch_size=2000)
+    events_record_bulk([event_build(actor=actor, action="recall.open", object_type="testing.tube",
+                                    object_id=t.pk, object_repr=t.barcode, area_path=t.area_path,
+                                    after={"members": sum(1 for m in recalls if m.tube_id == t.pk)}) for t in tubes])
+    return len(recalls)
+
+
+def _settle_singles(actor, tubes: list[Tube], now: dt.datetime) -> None:
+    """A single tube settles its person's open recalls (negative: released; positive: confirmed), and a
+    positive single tube makes the person positive and goes to the epidemiology app."""
+    members = list(Binding.objects.filter(tube_id__in=[t.pk for t in tubes])
+                   .values_list("tube_id", "person_id", "sampled_at"))
+    by_pk = {t.pk: t for t in tubes}
+    for tube_id, person_id, sampled_at in members:
+        tube = by_pk[tube_id]
+        if tube.result == Result.INVALID:
+            continue
+        outcome = RecallOutcome.POSITIVE if tube.result == Result.POSITIVE else RecallOutcome.NEGATIVE
+        n = Recall.objects.filter(person_id=person_id, round_id=tube.round_id, status=RecallStatus.OPEN).update(
+            status=RecallStatus.SETTLED, outcome=outcome, settled_at=now, settled_tube=tube_id,
+            stay_at_home=False)
+        if n:
+            event_record(actor=actor, action="recall.settle", object_type="residents.person", object_id=person_id,
+                         area_path=tube.area_path, after={"outcome": outcome, "tube": tube.barcode})
+        if tube.result == Result.POSITIVE:
+            person_positive_from_single_tube(actor=actor, person_id=person_id, tube=tube, sampled_at=sampled_at)
+
+
+def person_positive_from_single_tube(*, actor, person_id: int, tube: Tube, sampled_at: dt.datetime) -> None:
+    """THE place where a positive single tube becomes a positive person: the person's state in the
+    round is already `positive` (fan-out); here the audit event and the epidemiology contract."""
+    person = Person.objects.get(pk=person_id)
+    event_record(actor=actor, action="person.positive", obj=person, after={"tube": tube.barcode,
+                                                                         "sampled_at": sampled_at})
+    positive_single_tube_to_epi(actor=actor, person=person, sampled_at=sampled_at, barcode=tube.barcode)
