@@ -105,7 +105,7 @@ def person_clean(
     name = normalize_name(name or "")
     if not name and not walk_in:
         raise ServiceError("请填写姓名。", code="required", field="name")
-    if name[:1] in "=+-@":
+    if name and name[0] in "=+-@":
         raise ServiceError("姓名格式错误（不能以 = + - @ 开头）。", code="bad_name", field="name")
     if len(name) > 60:
         raise ServiceError("姓名太长（最多60字）。", code="too_long", field="name")
