@@ -307,6 +307,10 @@ class MatchMethod(models.TextChoices):
     MANUAL = "manual", _("人工指定")
 
 
+def _empty_list() -> list:
+    return []
+
+
 class AssistItem(models.Model):
     list = models.ForeignKey(AssistList, on_delete=models.CASCADE, related_name="items")
     row_number = models.PositiveIntegerField()
@@ -318,7 +322,7 @@ class AssistItem(models.Model):
     person = models.ForeignKey("residents.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     method = models.CharField(_("匹配方式"), max_length=16, choices=MatchMethod.choices, default=MatchMethod.NONE)
     confidence = models.FloatField(_("置信度"), default=0)
-    candidates = models.JSONField(default=list, blank=True)
+    candidates = models.JSONField(default=_empty_list, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     grid = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -152,7 +152,11 @@ def _apply(desired: list[rules.DesiredStatus], existing: Iterable[ControlStatus]
         for chunk in fact_registry.chunks(ids):
             ControlStatus.objects.filter(pk__in=chunk).delete()
     if updates:
-        ControlStatus.objects.bulk_update(updates, [*_DIFF_FIELDS, "updated_at"], batch_size=1000)
+        # Rewrite the changed rows in place (same primary keys): one DELETE and one multi-row INSERT per
+        # chunk, much faster than bulk_update's CASE expressions over 17 columns.
+        for chunk in fact_registry.chunks(updates, 2000):
+            ControlStatus.objects.filter(pk__in=[s.pk for s in chunk]).delete()
+            ControlStatus.objects.bulk_create(chunk)
     if creates:
         ControlStatus.objects.bulk_create(creates, batch_size=2000)
         for s in creates:
