@@ -1239,8 +1239,11 @@ def desired_statuses(
             skipped.append(NotApplicable(fact, str(exc)))
             continue
         cat_prefix = f"{fact.category}."
-        notes = tuple(override_notes(rs, cat_prefix))
+        cat_paths = [p for p in rs.overridden if p.startswith(cat_prefix) and not p.startswith(cat_prefix + "phases.")]
         for ph in plan.phases:
+            # The overrides that shaped this phase: its own values and the category's (release, day 1).
+            notes = tuple(override_notes(rs, f"{cat_prefix}phases.{ph.index}.")) + tuple(
+                n for p in cat_paths for n in override_notes(rs, p))
             end = ph.end
             if end is None and fact.end_override is not None:
                 end = max(fact.end_override, ph.start)

@@ -12,9 +12,11 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fangkong.audit.services import event_build, event_record, events_record_bulk, snapshot
+from fangkong.audit.services import event_build, event_record, snapshot
 from fangkong.core.errors import ServiceError
 from fangkong.core.scoping import authorize, path_range
+from fangkong.audit.models import Event
+from fangkong.epi import bulk
 from fangkong.epi import facts as fact_registry
 from fangkong.epi import rules
 from fangkong.epi.models import (
@@ -156,15 +158,15 @@ def _apply(desired: list[rules.DesiredStatus], existing: Iterable[ControlStatus]
         # chunk, much faster than bulk_update's CASE expressions over 17 columns.
         for chunk in fact_registry.chunks(updates, 2000):
             ControlStatus.objects.filter(pk__in=[s.pk for s in chunk]).delete()
-            ControlStatus.objects.bulk_create(chunk)
+        bulk.insert(ControlStatus, updates)
     if creates:
-        ControlStatus.objects.bulk_create(creates, batch_size=2000)
+        bulk.insert(ControlStatus, creates)
         for s in creates:
             events.append(event_build(actor=actor, action="control_status.create", object_type="epi.controlstatus",
                                       object_id=s.pk or "", object_repr=f"{s.person_id} {s.kind}",
                                       area_path=s.area_path, after={f: getattr(s, f) for f in _EVENT_FIELDS},
                                       reason=reason, at=now))
-    events_record_bulk(events)
+    bulk.insert(Event, events)
     result.created += len(creates)
     result.updated += len(updates)
     result.deleted += len(deletes)

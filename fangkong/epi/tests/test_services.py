@@ -258,13 +258,13 @@ def test_county_override_with_four_eyes_recomputes_and_is_shown(world, people, e
         services.override_approve(actor=world.epi, override=o)
     assert exc.value.code == "self_approval"
     result = services.override_approve(actor=epi2, override=o)
-    assert result.updated >= 2
+    assert result.updated == 1  # only the phase the override shaped (home monitoring) changes
     got = _statuses(people["spouse"])
     assert [(g[1], g[2]) for g in got] == [(D(2022, 11, 1), D(2022, 11, 7)), (D(2022, 11, 8), D(2022, 11, 12))]
     line = selectors.person_status_summary(world.epi, people["spouse"], today=D(2022, 11, 9))[0]
     assert line.end == D(2022, 11, 12)
     assert any("商州区覆盖" in n and "由3改为5" in n for n in line.override_notes)
-    assert Event.objects.filter(action="control_status.update").count() >= 2
+    assert Event.objects.filter(action="control_status.update").count() >= 1
     # the other county is not affected
     resolver = services.RulesetResolver()
     assert resolver.for_date(world.z.path, D(2022, 11, 1)).categories["close_contact"].phases[0].days == 7
