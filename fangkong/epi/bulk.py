@@ -42,9 +42,8 @@ def insert(model, objs: list, *, batch_size: int = 2000) -> None:
                 row = []
                 for f in fields:
                     v = getattr(o, f.attname)
-                    if f.attname in json_fields:
-                        v = None if v is None else json.dumps(v, ensure_ascii=False)
-                    else:
-                        v = f.get_db_prep_save(v, connection)
+                    # str/int/date/datetime/bool/None are adapted by psycopg as they are; JSON is text.
+                    if f.attname in json_fields and v is not None:
+                        v = json.dumps(v, ensure_ascii=False)
                     row.append(v)
                 copy.write_row(row)

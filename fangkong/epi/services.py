@@ -63,9 +63,13 @@ class RulesetResolver:
             self._overrides.setdefault((o.area_path, o.ruleset_id), {})[o.path] = o.value
             self._labels[o.area_path] = o.county.name
         self._cache: dict[tuple[str, str], rules.RuleSet] = {}
+        self._sets = rules.load_rulesets()
+        self._by_date: dict = {}
 
     def for_date(self, path: str, on: dt.date) -> rules.RuleSet | None:
-        base = rules.ruleset_for_date(on)
+        base = self._by_date.get(on, False)
+        if base is False:
+            base = self._by_date[on] = rules.ruleset_for_date(on, self._sets)
         if base is None:
             return None
         county = county_path(path)
