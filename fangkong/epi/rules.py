@@ -1143,3 +1143,146 @@ def downgrade_decision(
         day_one=anchor,
         earliest_possible=day_n,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Control statuses: facts + rule set -> the statuses a person should have
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something true about a person that a rule set turns into control statuses.
+
+    Produced by the fact providers (``fangkong/epi/facts.py``): a case (category ``infection``), a
+    confirmed close/secondary contact, a pool-positive recall, residence in a risk area ... ``key`` is
+    stable for the same evidence, so a recompute updates a status instead of replacing it.
+    ``ruleset_date`` picks the rule set (normally the anchor date).
+    """
+
+    person_id: int
+    provider: str  # registry name, e.g. "epi.contacts"
+    category: str  # a CATEGORY_CODES entry
+    evidence_type: str  # "epi.contact", "epi.case", "testing.recall" ...
+    evidence_id: str
+    evidence_label: str  # shown to people: "密接（病例 张三，2022年11月3日接触）"
+    area_path: str  # the person's area path (scope; county overrides)
+    ruleset_date: date
+    last_exposure: date | None = None
+    isolation_start: date | None = None
+    arrival: date | None = None
+    end_override: date | None = None  # an open-ended phase ended by its evidence (released case)
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}:{self.evidence_type}:{self.evidence_id}:{self.category}"
+
+
+@dataclass(frozen=True)
+class DesiredStatus:
+    person_id: int
+    fact_key: str
+    category: str
+    category_name: str
+    kind: str
+    phase_index: int
+    start: date
+    end: date | None
+    rule_id: str
+    ruleset_id: str
+    ruleset_version: int
+    ruleset_short_name: str
+    explanation: str
+    override_notes: tuple[str, ...]
+    evidence_type: str
+    evidence_id: str
+    evidence_label: str
+    area_path: str
+    test_days: tuple[date, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.fact_key, self.phase_index)
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    fact: Fact
+    reason: str
+
+
+def desired_statuses(
+    facts: Iterable[Fact], ruleset_for: Any
+) -> tuple[list[DesiredStatus], list[NotApplicable]]:
+    """Every status the facts call for, one per phase of each fact's control plan.
+
+    ``ruleset_for(fact) -> RuleSet | None`` chooses the (county-overridden) rule set; a fact with no
+    rule set in force, or whose category the rule set does not manage, yields no status and a
+    NotApplicable with the reason (shown on the person page). Pure: same facts, same statuses.
+    """
+    out: list[DesiredStatus] = []
+    skipped: list[NotApplicable] = []
+    for fact in facts:
+        rs = ruleset_for(fact)
+        if rs is None:
+            skipped.append(NotApplicable(fact, f"{format_date(fact.ruleset_date)}无适用的防控方案"))
+            continue
+        try:
+            plan = control_plan(
+                rs,
+                fact.category,
+                last_exposure=fact.last_exposure or fact.isolation_start or fact.arrival or fact.ruleset_date,
+                isolation_start=fact.isolation_start or fact.last_exposure,
+                arrival=fact.arrival or fact.last_exposure,
+            )
+        except RuleNotApplicable as exc:
+            skipped.append(NotApplicable(fact, str(exc)))
+            continue
+        cat_prefix = f"{fact.category}."
+        cat_paths = [p for p in rs.overridden if p.startswith(cat_prefix) and not p.startswith(cat_prefix + "phases.")]
+        for ph in plan.phases:
+            # The overrides that shaped this phase: its own values and the category's (release, day 1).
+            notes = tuple(override_notes(rs, f"{cat_prefix}phases.{ph.index}.")) + tuple(
+                n for p in cat_paths for n in override_notes(rs, p))
+            end = ph.end
+            if end is None and fact.end_override is not None:
+                end = max(fact.end_override, ph.start)
+            out.append(
+                DesiredStatus(
+                    person_id=fact.person_id,
+                    fact_key=fact.key,
+                    category=fact.category,
+                    category_name=plan.category_name,
+                    kind=ph.kind,
+                    phase_index=ph.index,
+                    start=ph.start,
+                    end=end,
+                    rule_id=ph.rule_id,
+                    ruleset_id=rs.id,
+                    ruleset_version=rs.version,
+                    ruleset_short_name=rs.short_name,
+                    explanation=ph.explanation,
+                    override_notes=notes,
+                    evidence_type=fact.evidence_type,
+                    evidence_id=str(fact.evidence_id),
+                    evidence_label=fact.evidence_label,
+                    area_path=fact.area_path,
+                    test_days=tuple(t.date for t in ph.tests),
+                )
+            )
+    return out, skipped
+
+
+def status_sentence(
+    *, kind_name: str, start: date, end: date | None, why: str, today: date
+) -> str:
+    """'因……，自2022年11月3日起实行集中隔离医学观察，至2022年11月9日止（今天为第3天）'."""
+    until = f"至{format_date(end)}止" if end is not None else "直至符合解除条件"
+    text = f"因{why}，自{format_date(start)}起实行{kind_name}，{until}"
+    if start <= today and (end is None or today <= end):
+        text += f"（今天为第{day_number(start, today)}天）"
+    elif end is not None and today > end:
+        text += "（已结束）"
+    elif today < start:
+        text += "（尚未开始）"
+    return text
