@@ -228,7 +228,7 @@ def person_move(*, actor, person: Person, household: Household, reason: str = ""
     The actor must be allowed to edit the destination; the origin may lie outside their area (a person
     who moved in from elsewhere), which is why the caller found the person by document, not by scope."""
     authorize(actor, "residents.edit", household.area_path)
-    person = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("household").get(pk=person.pk)
     if person.household_id == household.pk:
         raise ServiceError("此人已在该住户。", code="same_household")
     old = person.household
