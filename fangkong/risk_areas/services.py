@@ -389,8 +389,12 @@ def notice_approve(*, actor, notice: Notice, now: dt.datetime | None = None) -> 
             rs = rules.ruleset_get(n.ruleset_id)
             for change in n.changes.select_related("risk_area"):
                 ra = RiskArea.objects.select_for_update().get(pk=change.risk_area_id)
-                frm, _to = _change_spec(ra, change.kind, change.to_level, rs)
-                if frm != change.from_level:
+                current = selectors.projected_level(ra) if ra.status == RiskAreaStatus.ACTIVE else ""
+                stale = current != change.from_level or (
+                    change.kind == ChangeKind.DESIGNATE and ra.status == RiskAreaStatus.ACTIVE)
+                if not stale:
+                    _change_spec(ra, change.kind, change.to_level, rs)
+                if stale:
                     raise ServiceError(f"“{selectors.risk_area_display_name(ra)}”的等级已变化，请重新拟定通告。",
                                        code="stale")
             issuer = Issuer.objects.select_for_update().get(pk=n.issuer_id)
