@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from fangkong.areas.choices import Kind, Level
 from fangkong.areas.models import Area
-from fangkong.core.scoping import get_or_404, path_range, scope
+from fangkong.core.errors import NotFound
+from fangkong.core.scoping import assignment_paths, get_or_404, path_range, scope, scope_q
 from fangkong.epi import rules
 from fangkong.residents.models import CareTag, Household, Person
 from fangkong.risk_areas import facts
@@ -40,16 +41,41 @@ def risk_area_get(actor, pk: int, action: str = VIEW) -> RiskArea:
     return get_or_404(RiskArea.objects.select_related("county", "area"), actor, action, pk=pk)
 
 
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def issuer_related_q(actor, action: str) -> Q | None:
+    """Issuers (and their notices) above or inside the actor's subtrees: a city HQ's notice concerns
+    every street admin of the city; a county issuer's notices concern the city HQ."""
+    paths = assignment_paths(actor, action)
+    if not paths:
+        return None
+    above = {a for p in paths for a in _ancestor_paths(p)}
+    return scope_q(actor, action) | Q(area_path__in=above)
+
+
+def issuer_related(actor, action: str, path: str) -> bool:
+    return any(root.startswith(path) or path.startswith(root) for root in assignment_paths(actor, action))
+
+
 def notice_qs(actor, action: str = VIEW) -> QuerySet[Notice]:
-    return scope(Notice.objects.select_related("issuer", "requested_by", "approved_by"), actor, action)
+    qs = Notice.objects.select_related("issuer", "requested_by", "approved_by")
+    q = issuer_related_q(actor, action)
+    return qs.filter(q) if q is not None else qs.none()
 
 
 def notice_get(actor, pk: int, action: str = VIEW) -> Notice:
-    return get_or_404(Notice.objects.select_related("issuer", "requested_by", "approved_by"), actor, action, pk=pk)
+    try:
+        return notice_qs(actor, action).get(pk=pk)
+    except Notice.DoesNotExist:
+        raise NotFound() from None
 
 
 def issuer_qs(actor, action: str = MANAGE) -> QuerySet[Issuer]:
-    return scope(Issuer.objects.select_related("area"), actor, action)
+    q = issuer_related_q(actor, action)
+    return Issuer.objects.filter(q).select_related("area") if q is not None else Issuer.objects.none()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,8 +352,6 @@ def public_notices() -> QuerySet[Notice]:
 
 
 def public_notice_get(pk: int) -> Notice:
-    from fangkong.core.errors import NotFound
-
     try:
         return public_notices().get(pk=pk)
     except Notice.DoesNotExist:

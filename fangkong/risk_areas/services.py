@@ -154,6 +154,13 @@ def risk_area_create(
     return ra
 
 
+def _authorize_related(actor, action: str, path: str) -> None:
+    from fangkong.core.errors import NotFound
+
+    if not selectors.issuer_related(actor, action, path):
+        raise NotFound()
+
+
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -291,8 +298,11 @@ def notice_create(
     basis: str | None = None,
     preamble: str = "",
 ) -> Notice:
-    """A draft notice (an adjustment proposal): changes = [{risk_area, kind, to_level?, measures?}]."""
-    authorize(actor, MANAGE, issuer.area_path)
+    """A draft notice (an adjustment proposal): changes = [{risk_area, kind, to_level?, measures?}].
+
+    Anyone who manages risk areas under (or above) the issuer's area may propose; HQ submits and a
+    second HQ user approves."""
+    _authorize_related(actor, MANAGE, issuer.area_path)
     _hour_check(effective_at)
     rs = _ruleset(ruleset_id, timezone.localtime(effective_at).date())
     changes = list(changes)
@@ -330,7 +340,7 @@ def notice_create(
 def notice_update(*, actor, notice: Notice, effective_at: dt.datetime, basis: str,
                   group_measures: Mapping[tuple[str, str, str], str] | None = None) -> Notice:
     """Edit a draft: effective time, basis, and the measures sentence of each group."""
-    authorize(actor, MANAGE, notice.area_path)
+    _authorize_related(actor, MANAGE, notice.area_path)
     _hour_check(effective_at)
     with transaction.atomic():
         n = Notice.objects.select_for_update().get(pk=notice.pk)
