@@ -8,7 +8,7 @@ from fangkong.epi import rules
 from fangkong.risk_areas import notice_render as nr
 from fangkong.risk_areas.choices import ChangeKind
 from fangkong.risk_areas.models import Notice, NoticeChange
-from fangkong.risk_areas.selectors import _load_chains, county_of, risk_area_display_name
+from fangkong.risk_areas.selectors import _load_chains, county_of, display_names
 
 
 def _level_name(notice_rs: rules.RuleSet, area_rs_id: str, level: str) -> str:
@@ -55,6 +55,7 @@ def notice_groups(notice: Notice, changes: list[NoticeChange] | None = None) -> 
         .prefetch_related("risk_area__members__area"))
     notice_rs = rules.ruleset_get(notice.ruleset_id)
     by_code = _load_chains([c.risk_area.area for c in changes])
+    names = display_names([c.risk_area for c in changes])
     grouped: dict[tuple[str, str, str], list[NoticeChange]] = {}
     for change in changes:
         grouped.setdefault(group_key(change), []).append(change)
@@ -64,7 +65,7 @@ def notice_groups(notice: Notice, changes: list[NoticeChange] | None = None) -> 
         members = []
         for c in items:
             county = c.risk_area.county or county_of(c.risk_area.area, by_code)
-            members.append(nr.NoticeMember(county.name if county else "", risk_area_display_name(c.risk_area)))
+            members.append(nr.NoticeMember(county.name if county else "", names[c.risk_area_id]))
         measures_kind = _level(notice_rs, first.risk_area.ruleset_id, first.to_level).measures_kind \
             if first.to_level else ""
         groups.append(nr.NoticeGroup(

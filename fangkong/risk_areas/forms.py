@@ -44,7 +44,8 @@ class EffectiveAtMixin(Styled):
 
     def effective_at(self) -> dt.datetime:
         d = self.cleaned_data["effective_date"]
-        return timezone.make_aware(dt.datetime(d.year, d.month, d.day, self.cleaned_data["effective_hour"]))
+        return dt.datetime(d.year, d.month, d.day, self.cleaned_data["effective_hour"],
+                           tzinfo=timezone.get_current_timezone())
 
 
 class MemberForm(Styled):

@@ -65,13 +65,14 @@ def point_of(county_code: str, key: str) -> list[float]:
 
 def map_payload(areas, *, geo_url: str) -> dict:
     from fangkong.epi import rules
-    from fangkong.risk_areas.selectors import risk_area_display_name, ruleset_of
+    from fangkong.risk_areas.selectors import display_names, ruleset_of
 
     points = []
+    names = display_names(list(areas))
     for ra in areas:
         county = ra.county.code if ra.county_id and ra.county else ""
         points.append({
-            "name": risk_area_display_name(ra), "level": ra.level,
+            "name": names[ra.pk], "level": ra.level,
             "level_name": rules.level_name(ruleset_of(ra), ra.level) if ra.level else "",
             "county": ra.county.name if ra.county else "", "measures": ra.measures,
             "value": point_of(county, ra.area_path + str(ra.pk)), "color": LEVEL_COLORS.get(ra.level, "#666"),

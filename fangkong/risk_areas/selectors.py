@@ -151,10 +151,12 @@ def _join_leaves(leaves: list[str]) -> str:
     return "、".join(x for x in leaves if x)
 
 
-def risk_area_default_name(risk_area: RiskArea, members: list[RiskAreaMember] | None = None) -> str:
+def risk_area_default_name(risk_area: RiskArea, members: list[RiskAreaMember] | None = None,
+                           by_code: dict[str, Area] | None = None) -> str:
     """A name built from the members: "城关街道翠屏社区", "东关木器厂2号楼、6号楼", "桂圆新村12A楼"."""
     members = members if members is not None else list(risk_area.members.select_related("area"))
-    by_code = _load_chains([m.area for m in members if m.area is not None])
+    if by_code is None:
+        by_code = _load_chains([m.area for m in members if m.area is not None])
     groups: dict[str, list[str]] = {}
     for member in members:
         prefix, leaf = _member_parts(member, by_code)
@@ -164,6 +166,19 @@ def risk_area_default_name(risk_area: RiskArea, members: list[RiskAreaMember] | 
 
 def risk_area_display_name(risk_area: RiskArea) -> str:
     return risk_area.name or risk_area_default_name(risk_area)
+
+
+def display_names(areas: list[RiskArea]) -> dict[int, str]:
+    """Display names of many areas with two queries (members, then every ancestor at once)."""
+    unnamed = [ra for ra in areas if not ra.name]
+    members: dict[int, list[RiskAreaMember]] = defaultdict(list)
+    for m in RiskAreaMember.objects.filter(risk_area__in=unnamed).select_related("area").order_by("order", "id"):
+        members[m.risk_area_id].append(m)
+    by_code = _load_chains([m.area for ms in members.values() for m in ms if m.area is not None])
+    out = {ra.pk: ra.name for ra in areas if ra.name}
+    for ra in unnamed:
+        out[ra.pk] = risk_area_default_name(ra, members.get(ra.pk, []), by_code)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -295,7 +310,7 @@ class Candidate:
 
 def downgrade_candidates(actor, *, today: date, only_eligible: bool = False) -> list[Candidate]:
     """Every active area the actor may see, with its downgrade decision (eligible ones first)."""
-    areas = list(risk_area_qs(actor).filter(status=RiskAreaStatus.ACTIVE).prefetch_related("members__area"))
+    areas = list(risk_area_qs(actor).filter(status=RiskAreaStatus.ACTIVE).prefetch_related("members"))
     pending_ids = set(
         NoticeChange.objects.filter(risk_area__in=areas)
         .filter(Q(notice__status__in=[NoticeStatus.DRAFT, NoticeStatus.PENDING_APPROVAL])
@@ -303,11 +318,12 @@ def downgrade_candidates(actor, *, today: date, only_eligible: bool = False) -> 
         .values_list("risk_area_id", flat=True)
     )
     out = []
+    names = display_names(areas)
     for ra in areas:
         decision = risk_area_downgrade_decision(ra, today=today)
         if only_eligible and not (decision and decision.eligible):
             continue
-        out.append(Candidate(ra, risk_area_display_name(ra), decision, ra.pk in pending_ids))
+        out.append(Candidate(ra, names[ra.pk], decision, ra.pk in pending_ids))
     out.sort(key=lambda c: (not (c.decision and c.decision.eligible), c.risk_area.area_path, c.risk_area.pk))
     return out
 
@@ -328,7 +344,8 @@ def projected_level(risk_area: RiskArea) -> str:
 def public_current_areas() -> list[dict]:
     """Current risk areas by county: [{county, areas: [{name, level, level_name, measures, since}]}]."""
     areas = list(RiskArea.objects.filter(status=RiskAreaStatus.ACTIVE).select_related("county")
-                 .prefetch_related("members__area").order_by("county__code", "level", "area_path", "id"))
+                 .order_by("county__code", "level", "area_path", "id"))
+    names = display_names(areas)
     by_county: dict[str, dict] = {}
     for ra in areas:
         rs = ruleset_of(ra)
@@ -336,7 +353,7 @@ def public_current_areas() -> list[dict]:
         entry = by_county.setdefault(county, {"county": county, "areas": []})
         levels = list(rs.levels)
         entry["areas"].append({
-            "id": ra.pk, "name": risk_area_display_name(ra), "level": ra.level,
+            "id": ra.pk, "name": names[ra.pk], "level": ra.level,
             "level_rank": levels.index(ra.level) if ra.level in levels else 99,
             "level_name": rules.level_name(rs, ra.level), "measures": ra.measures,
             "since": ra.level_since,

@@ -304,10 +304,13 @@ def notice_create(
     second HQ user approves."""
     _authorize_related(actor, MANAGE, issuer.area_path)
     _hour_check(effective_at)
-    rs = _ruleset(ruleset_id, timezone.localtime(effective_at).date())
     changes = list(changes)
     if not changes:
         raise ServiceError("通告至少要有一项调整。", code="no_changes", field="changes")
+    on = timezone.localtime(effective_at).date()
+    if not ruleset_id and rules.ruleset_for_date(on) is None:
+        ruleset_id = changes[0]["risk_area"].ruleset_id  # after the last regime: the areas' own rule set
+    rs = _ruleset(ruleset_id, on)
     seen: set[int] = set()
     with transaction.atomic():
         notice = Notice.objects.create(

@@ -52,12 +52,12 @@ def index(request):
     require_any(request.user, VIEW)
     services.notices_apply_due()
     status = request.GET.get("status", RiskAreaStatus.ACTIVE)
-    qs = selectors.risk_area_qs(request.user).prefetch_related("members__area")
+    qs = selectors.risk_area_qs(request.user)
     if status in RiskAreaStatus.values:
         qs = qs.filter(status=status)
     page = paginate(request, qs.order_by("county__code", "area_path", "id"))
-    rows = [(ra, selectors.risk_area_display_name(ra), _level_name(ra, ra.level or ra.proposed_level))
-            for ra in page.object_list]
+    names = selectors.display_names(list(page.object_list))
+    rows = [(ra, names[ra.pk], _level_name(ra, ra.level or ra.proposed_level)) for ra in page.object_list]
     return render(request, "risk_areas/risk_area_list.html", {
         "page_obj": page, "rows": rows, "status": status, "statuses": RiskAreaStatus.choices,
         "can_manage": can_any(request.user, MANAGE),
@@ -390,7 +390,7 @@ def issuer_create(request):
 @login_required
 def area_map(request):
     require_any(request.user, VIEW)
-    areas = list(selectors.risk_area_qs(request.user).filter(status=RiskAreaStatus.ACTIVE))
+    areas = list(selectors.risk_area_qs(request.user).filter(status=RiskAreaStatus.ACTIVE).select_related("county"))
     return render(request, "risk_areas/map.html", {
         "map_data": map_payload(areas, geo_url=static("risk_areas/geo/shangluo_demo.json")),
     })

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from fangkong.residents.services import person_register
 from fangkong.residents.idnumbers import make_citizen_id
+from fangkong.residents.services import person_register
 from fangkong.risk_areas import facts, selectors, services
 from fangkong.risk_areas.tests.factories import area, at, issuer, second_hq
 
