@@ -225,3 +225,19 @@ def assist_return_file(actor, lst: AssistList) -> str:
                      round(it.confidence, 2), it.grid.name if it.grid_id else "",
                      it.get_outcome_display() if it.outcome else "未反馈", it.outcome_note, it.outcome_at])
     return w.close()
+
+
+def last_case_date_for_persons(person_ids, *, since: dt.date) -> dt.date | None:
+    """The date of the last new infection among these people on or after `since` (sampling date, or
+    onset when there is no sampling date): the fact the risk-area downgrade rules ask for. Unscoped."""
+    from django.db.models.functions import Coalesce
+
+    ids = sorted(set(person_ids))
+    last: dt.date | None = None
+    for i in range(0, len(ids), 5000):
+        found = (Case.objects.filter(person_id__in=ids[i:i + 5000])
+                 .annotate(day=Coalesce("sampled_date", "onset_date"))
+                 .filter(day__gte=since).order_by("-day").values_list("day", flat=True).first())
+        if found and (last is None or found > last):
+            last = found
+    return last

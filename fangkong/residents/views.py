@@ -76,7 +76,19 @@ def _person_context(request, person, *, revealed):
         "can_edit": can(request.user, EDIT, person.area_path),
         "tags": [t.get_tag_display() for t in person.care_tags.all()],
         "moves": person.moves.select_related("actor")[:50],
+        "status_lines": _status_lines(request.user, person),
     }
+
+
+def _status_lines(actor, person):
+    """Control statuses with their reasons (the epi app), when installed and visible to the actor."""
+    from django.apps import apps
+
+    if not apps.is_installed("fangkong.epi"):
+        return None
+    from fangkong.epi.selectors import person_status_summary
+
+    return person_status_summary(actor, person)
 
 
 @login_required

@@ -13,3 +13,9 @@ class TestingConfig(AppConfig):
         for model in (m.Round, m.Site, m.Table, m.Tube, m.Box, m.RoundSample, m.Recall, m.RoundExemption,
                       m.CoverageCount):
             register_path_carrier(model)
+        from django.apps import apps
+
+        if apps.is_installed("fangkong.epi"):
+            from fangkong.testing import epi_facts
+
+            epi_facts.register()

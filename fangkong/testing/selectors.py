@@ -236,4 +236,38 @@ def open_recalls_for_persons(person_ids) -> list[Recall]:
                 .select_related("tube", "round").order_by("person_id", "id"))
 
 
+def all_negative_round_days(person_ids, *, since: dt.date) -> list[dt.date]:
+    """Dates on which a round finished with every one of these people (but the round's exempt) tested
+    and all negative: the fact the risk-area downgrade rules ask for. Unscoped, like the contact
+    selectors; the date is the local day the last of them was sampled."""
+    from fangkong.testing.choices import PersonState
+    from fangkong.testing.models import RoundExemption, RoundSample
+
+    ids = set(person_ids)
+    if not ids:
+        return []
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    days: set[dt.date] = set()
+    for round_id in Round.objects.filter(ends_at__gte=start).values_list("id", flat=True):
+        exempt: set[int] = set()
+        samples: dict[int, tuple[str, dt.datetime]] = {}
+        chunked = sorted(ids)
+        for i in range(0, len(chunked), 5000):
+            part = chunked[i:i + 5000]
+            exempt.update(RoundExemption.objects.filter(round_id=round_id, person_id__in=part)
+                          .values_list("person_id", flat=True))
+            for pid, state, at in RoundSample.objects.filter(round_id=round_id, person_id__in=part).values_list(
+                    "person_id", "state", "sampled_at"):
+                samples[pid] = (state, at)
+        needed = ids - exempt
+        if not needed or any(pid not in samples for pid in needed):
+            continue
+        if all(samples[pid][0] == PersonState.NEGATIVE for pid in needed):
+            last = max(samples[pid][1] for pid in needed)
+            day = timezone.localtime(last).date()
+            if day >= since:
+                days.add(day)
+    return sorted(days)
+
+
 __all__ = ["MANAGE", "LAB", "SAMPLE", "VIEW"]

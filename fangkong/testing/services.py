@@ -84,6 +84,17 @@ def positive_single_tube_to_epi(*, actor, person: Person, sampled_at: dt.datetim
                                  source_ref=f"tube:{barcode}")
 
 
+def recalls_changed_to_epi(*, actor, person_ids: list[int], reason: str) -> None:
+    """The contract with the epidemiology app: an opened or settled recall changes the person's
+    stay-at-home status (the recall is the evidence). Recomputed after the transaction commits."""
+    if not person_ids or not apps.is_installed("fangkong.epi"):
+        return
+    from fangkong.epi.services import status_recompute  # type: ignore[import-not-found]
+
+    ids = sorted(set(person_ids))
+    transaction.on_commit(lambda: status_recompute(ids, actor=actor, reason=reason))
+
+
 # --- counters --------------------------------------------------------------------------------------
 
 def _upsert_counters(round_id: int, deltas: dict[str, Counter]) -> None:
@@ -801,6 +812,7 @@ def recalls_open_for_pools(*, actor, tubes: Sequence[Tube], now: dt.datetime | N
     events_record_bulk([event_build(actor=actor, action="recall.open", object_type="testing.tube",
                                     object_id=t.pk, object_repr=t.barcode, area_path=t.area_path,
                                     after={"members": sum(1 for m in recalls if m.tube_id == t.pk)}) for t in tubes])
+    recalls_changed_to_epi(actor=actor, person_ids=[r.person_id for r in recalls], reason="混管可疑阳性，居家等待单管复核")
     return len(recalls)
 
 
@@ -810,6 +822,7 @@ def _settle_singles(actor, tubes: list[Tube], now: dt.datetime) -> None:
     members = list(Binding.objects.filter(tube_id__in=[t.pk for t in tubes])
                    .values_list("tube_id", "person_id", "sampled_at"))
     by_pk = {t.pk: t for t in tubes}
+    settled: list[int] = []
     for tube_id, person_id, sampled_at in members:
         tube = by_pk[tube_id]
         if tube.result == Result.INVALID:
@@ -819,10 +832,12 @@ def _settle_singles(actor, tubes: list[Tube], now: dt.datetime) -> None:
             status=RecallStatus.SETTLED, outcome=outcome, settled_at=now, settled_tube=tube_id,
             stay_at_home=False)
         if n:
+            settled.append(person_id)
             event_record(actor=actor, action="recall.settle", object_type="residents.person", object_id=person_id,
                          area_path=tube.area_path, after={"outcome": outcome, "tube": tube.barcode})
         if tube.result == Result.POSITIVE:
             person_positive_from_single_tube(actor=actor, person_id=person_id, tube=tube, sampled_at=sampled_at)
+    recalls_changed_to_epi(actor=actor, person_ids=settled, reason="单管复核结果已出")
 
 
 def person_positive_from_single_tube(*, actor, person_id: int, tube: Tube, sampled_at: dt.datetime) -> None:
