@@ -262,7 +262,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-    "loggers": {"fangkong": {"level": env("LOG_LEVEL", "INFO"), "propagate": True}},
+    "loggers": {
+        "fangkong": {"level": env("LOG_LEVEL", "INFO"), "propagate": True},
+        # `fangkong run_huey` gives huey a handler of its own; do not print every line twice.
+        "huey": {"level": "INFO", "propagate": False},
+    },
 }
 
 # --- fangkong ------------------------------------------------------------------------------
