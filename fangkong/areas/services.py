@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fangkong.areas.choices import CODED_LEVELS, KINDS_BY_LEVEL, LEVEL_DEPTH, Kind, Level, child_level
 from fangkong.areas.models import Area, AreaAlias
-from fangkong.audit.services import event_record, snapshot
+from fangkong.audit.services import event_build, event_record, events_record_bulk, snapshot
 from fangkong.core.errors import ServiceError
 from fangkong.core.scoping import authorize, path_range
 
@@ -56,30 +56,41 @@ def divisions_load(*, csv_path: Path | None = None, actor=None) -> dict[str, int
         return LEVEL_DEPTH[DIVISION_KINDS[row["kind"]][0]]
 
     with transaction.atomic():
-        for order, row in enumerate(sorted(rows, key=lambda r: (depth_of(r), r["code"]))):
-            level, kind = DIVISION_KINDS[row["kind"]]
-            parent = existing.get(row["parent_code"]) if row["parent_code"] in by_code else None
-            path = make_path(parent, row["code"])
-            area = existing.get(row["code"])
-            if area is None:
-                area = Area.objects.create(
-                    code=row["code"], name=row["name"], level=level, kind=kind, parent=parent, path=path,
-                    depth=LEVEL_DEPTH[level], official=True, sort_order=order,
-                )
+        events = []
+        ordered = sorted(rows, key=lambda r: (depth_of(r), r["code"]))
+        # One level at a time so parents exist (and have ids) before their children: a bulk insert
+        # per level, so a fresh load is a handful of statements.
+        for depth in sorted({depth_of(r) for r in ordered}):
+            fresh: list[Area] = []
+            for order, row in enumerate(ordered):
+                if depth_of(row) != depth:
+                    continue
+                level, kind = DIVISION_KINDS[row["kind"]]
+                parent = existing.get(row["parent_code"]) if row["parent_code"] in by_code else None
+                path = make_path(parent, row["code"])
+                area = existing.get(row["code"])
+                if area is None:
+                    fresh.append(Area(
+                        code=row["code"], name=row["name"], level=level, kind=kind, parent=parent, path=path,
+                        depth=LEVEL_DEPTH[level], official=True, sort_order=order,
+                    ))
+                elif (area.name, area.level, area.kind, area.path, area.parent_id) != (
+                    row["name"], level, kind, path, parent.pk if parent else None,
+                ):
+                    before = snapshot(area, ["name", "level", "kind", "path"])
+                    if area.name != row["name"]:
+                        AreaAlias.objects.get_or_create(area=area, name=area.name, defaults={"note": "旧名称"})
+                    area.name, area.level, area.kind, area.parent, area.path = row["name"], level, kind, parent, path
+                    area.save()
+                    updated += 1
+                    events.append(event_build(actor=actor, action="area.load", obj=area, before=before,
+                                              after=snapshot(area, ["name", "level", "kind", "path"])))
+            for area in Area.objects.bulk_create(fresh):
                 existing[area.code] = area
                 created += 1
-                event_record(actor=actor, action="area.load", obj=area, after=snapshot(area, ["code", "name", "level"]))
-            elif (area.name, area.level, area.kind, area.path, area.parent_id) != (
-                row["name"], level, kind, path, parent.pk if parent else None,
-            ):
-                before = snapshot(area, ["name", "level", "kind", "path"])
-                if area.name != row["name"]:
-                    AreaAlias.objects.get_or_create(area=area, name=area.name, defaults={"note": "旧名称"})
-                area.name, area.level, area.kind, area.parent, area.path = row["name"], level, kind, parent, path
-                area.save()
-                updated += 1
-                event_record(actor=actor, action="area.load", obj=area, before=before,
-                             after=snapshot(area, ["name", "level", "kind", "path"]))
+                events.append(event_build(actor=actor, action="area.load", obj=area,
+                                          after=snapshot(area, ["code", "name", "level"])))
+        events_record_bulk(events)
         aliases = _load_aliases(csv_path.parent / "aliases.csv", existing)
     return {"created": created, "updated": updated, "total": len(rows), "aliases": aliases}
 
