@@ -38,8 +38,7 @@ COUNTY_CODE = "611002000000"  # 商州区
 ISSUER_NAME = "商洛市疫情防控应急指挥部"
 ASSIST_TITLE = "省指挥部转来协查名单（2022年9月1日第7批）"
 CAMPAIGN_NAME = "9月敲门行动：摸清底数"
-PER_COMMUNITY = 100  # people sampled per community in the round (10 pooled tubes)
-HIGH_RISK_SAMPLED = 20  # people of the high-risk compound sampled one per tube
+UNTESTED_EVERY = 20  # one person in 20 misses the round (the untested list is not empty)
 
 
 def at(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> dt.datetime:
@@ -129,7 +128,7 @@ class _Scenario:
     def testing_round(self) -> None:
         from fangkong.residents.models import Person
         from fangkong.testing import services as ts
-        from fangkong.testing.models import Table
+        from fangkong.testing.models import Site, Table
 
         street_admin, sampler, lab = self.u["street"], self.u["sampler"], self.u["lab"]
         specs = [ts.AreaSpec(area=c, mode="pool", capacity=10) for c in self.communities]
@@ -143,35 +142,39 @@ class _Scenario:
             tables[c.pk] = list(Table.objects.filter(site=site).order_by("id"))
             for t in tables[c.pk]:
                 ts.table_assign_samplers(actor=street_admin, table=t, samplers=[sampler])
+        door = ts.site_create(actor=street_admin, area=self.high_compound, kind=Site.Kind.DOOR_TO_DOOR,
+                              name=f"{self.high_compound.name}入户采样队", hours="高风险区，单管单检，上门采样", tables=1)
+        door_table = Table.objects.filter(site=door).get()
+        ts.table_assign_samplers(actor=street_admin, table=door_table, samplers=[sampler])
         adult = dt.date(2019, 1, 1)  # under-3s are exempt from the round
         high_lo = self.high_compound.path
+
+        def sampled(qs) -> list[Person]:
+            people = list(qs.filter(birth_date__lte=adult).order_by("area_path", "household_id", "id"))
+            return [p for i, p in enumerate(people) if i % UNTESTED_EVERY != UNTESTED_EVERY - 7]
+
         items: list[dict] = []
         self.pools: list[tuple[str, list[Person]]] = []
         singles: list[str] = []
-        for ci, c in enumerate(self.communities):
-            people = [p for p in Person.objects.filter(area_path__startswith=c.path, birth_date__lte=adult)
-                      .exclude(area_path__startswith=high_lo).order_by("area_path", "household_id", "id")
-                      [:PER_COMMUNITY]]
+        for c in self.communities:
+            people = sampled(Person.objects.filter(area_path__startswith=c.path).exclude(area_path__startswith=high_lo))
             for ti in range(0, len(people), 10):
-                tube_no = len(self.pools) + 1
-                barcode = f"SL0901P{tube_no:04d}"
-                table = tables[c.pk][(ti // 10) % 2]
-                start = at(2022, 9, 1, 7, 30) + dt.timedelta(minutes=4 * (ti // 20), seconds=ci * 17)
+                barcode = f"SL0901P{len(self.pools) + 1:05d}"
+                tube_on_table, table = divmod(ti // 10, 2)
+                start = at(2022, 9, 1, 7) + dt.timedelta(seconds=200 * tube_on_table)
                 members = people[ti:ti + 10]
                 self.pools.append((barcode, members))
                 for k, p in enumerate(members):
-                    items.append(self._binding(f"demo-0901-{barcode}-{k}", barcode, 10, table, p,
+                    items.append(self._binding(f"demo-0901-{barcode}-{k}", barcode, 10, tables[c.pk][table], p,
                                                start + dt.timedelta(seconds=20 * k)))
-            if self.high_compound.path.startswith(c.path):
-                people = list(Person.objects.filter(area_path__startswith=high_lo, birth_date__lte=adult)
-                              .order_by("area_path", "household_id", "id")[:HIGH_RISK_SAMPLED])
-                for k, p in enumerate(people):
-                    barcode = f"SL0901S{k + 1:04d}"
-                    singles.append(barcode)
-                    items.append(self._binding(f"demo-0901-{barcode}", barcode, 1, tables[c.pk][1], p,
-                                               at(2022, 9, 1, 8, 30) + dt.timedelta(minutes=k)))
-        answers = ts.bindings_ingest(actor=sampler, items=items, now=at(2022, 9, 1, 12))
-        self._all_accepted(answers, "bindings")
+        for k, p in enumerate(sampled(Person.objects.filter(area_path__startswith=high_lo))):
+            barcode = f"SL0901S{k + 1:05d}"
+            singles.append(barcode)
+            items.append(self._binding(f"demo-0901-{barcode}", barcode, 1, door_table, p,
+                                       at(2022, 9, 1, 8) + dt.timedelta(seconds=40 * k)))
+        for start in range(0, len(items), 2000):  # the terminals upload in batches
+            self._all_accepted(ts.bindings_ingest(actor=sampler, items=items[start:start + 2000],
+                                                  now=at(2022, 9, 1, 14)), "bindings")
         self.counts["bindings"] = len(items)
         # The lab, that evening: one pool positive (the third of the first community), the rest negative.
         self.positive_pool, self.pool_members = self.pools[min(2, len(self.pools) - 1)]
@@ -193,6 +196,7 @@ class _Scenario:
         self._all_accepted(ts.bindings_ingest(actor=sampler, items=recall_items, now=at(2022, 9, 2, 9)), "recall")
         self._all_accepted(ts.results_ingest(actor=lab, items=recall_results, now=at(2022, 9, 2, 13, 20)),
                            "recall results")
+        ts.round_close(actor=street_admin, round_=self.round)
         self.counts["tubes"] = len(self.pools) + len(singles) + len(recall_items)
         self.say(f"    核酸轮次“{ROUND_NAME}”：{len(items) + len(recall_items)} 条采样绑定，"
                  f"混管 {self.positive_pool} 阳性 → 召回 {len(self.pool_members)} 人 → 单管阳性 1 人")
