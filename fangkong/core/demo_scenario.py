@@ -37,7 +37,7 @@ STREET_CODE = "611002001000"  # 商州区城关街道
 COUNTY_CODE = "611002000000"  # 商州区
 ISSUER_NAME = "商洛市疫情防控应急指挥部"
 ASSIST_TITLE = "省指挥部转来协查名单（2022年9月1日第7批）"
-CAMPAIGN_NAME = "9月敲门行动：摸清底数"
+CAMPAIGN_NAME = "敲门行动：摸清底数（病例所在社区）"
 UNTESTED_EVERY = 20  # one person in 20 misses the round (the untested list is not empty)
 
 
