@@ -31,6 +31,7 @@ def demo_users() -> list[tuple[str, str, str, str]]:
     grid_y = Area.objects.filter(parent=community_y).order_by("code").first()
     return [
         ("hq", "市指挥部", "hq", city.code),
+        ("hq2", "市指挥部（审批）", "hq", city.code),  # the second pair of eyes on notices
         ("county_hq", "商州区指挥部", "hq", county.code),
         ("street", "城关街道干部", "street_admin", street.code),
         ("community", f"{community_x.name}干部", "community_admin", community_x.code),
@@ -45,6 +46,33 @@ def demo_users() -> list[tuple[str, str, str, str]]:
         ("checkpoint", "卡口工作人员", "checkpoint_staff", county.code),
         ("inspector", "督查组", "inspector", city.code),
     ]
+
+
+def users_ensure() -> dict:
+    """Create the demo users (or re-assign their role); username → User."""
+    from fangkong.accounts.models import User
+    from fangkong.accounts.services import role_assign, user_create
+    from fangkong.areas.models import Area
+
+    users = {}
+    for username, name, role, code in demo_users():
+        area = Area.objects.get(code=code)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(actor=None, username=username, password=DEMO_PASSWORD, role=role, area=area,
+                               display_name=name, validate=False)
+        else:
+            role_assign(actor=None, user=user, role=role, area=area)
+        users[username] = user
+    return users
+
+
+def residents_exist() -> bool:
+    if not apps.is_installed("fangkong.residents"):
+        return False
+    from fangkong.residents.models import Person
+
+    return Person.objects.exists()
 
 
 class Command(BaseCommand):
@@ -73,27 +101,18 @@ class Command(BaseCommand):
                 out.write(f"    生成 {persons} 名演示居民 …")
                 call_command("seed_city", persons=persons, seed=1, stdout=out)
         out.write("4/5 创建演示用户 …")
-        self._users()
+        users_ensure()
+        from fangkong.core.demo_scenario import installed
+
+        if installed() and residents_exist():
+            out.write("    演示场景（2022年8—9月）…")
+            call_command("demo_scenario", stdout=out)
         out.write("5/5 收集静态文件 …")
         call_command("collectstatic", interactive=False, verbosity=0)
         self._print_users()
         if no_serve:
             return
         self._serve(bind)
-
-    def _users(self) -> None:
-        from fangkong.accounts.models import User
-        from fangkong.accounts.services import role_assign, user_create
-        from fangkong.areas.models import Area
-
-        for username, name, role, code in demo_users():
-            area = Area.objects.get(code=code)
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user_create(actor=None, username=username, password=DEMO_PASSWORD, role=role, area=area,
-                            display_name=name, validate=False)
-            else:
-                role_assign(actor=None, user=user, role=role, area=area)
 
     def _print_users(self) -> None:
         from fangkong.areas.models import Area
