@@ -8,7 +8,7 @@ from fangkong.core.errors import NotFound, ServiceError
 from fangkong.epi import services as epi_services
 from fangkong.epi.models import ControlStatus
 from fangkong.isolation import selectors, services
-from fangkong.isolation.models import Episode, Escalation, Task
+from fangkong.isolation.models import Escalation, Task
 from fangkong.isolation.tests.conftest import make_household, make_person, make_user
 
 pytestmark = pytest.mark.django_db
