@@ -169,7 +169,7 @@ class Episode(models.Model):
         verbose_name = _("隔离")
         verbose_name_plural = _("隔离")
         ordering = ["-isolation_start", "-id"]
-        indexes = [models.Index(fields=["state", "phase_start"], name="iso_episode_state_idx"),
+        indexes = [models.Index(fields=["state", "phase_end"], name="iso_episode_state_idx"),
                    models.Index(fields=["site", "state"], name="iso_episode_site_idx")]
         constraints = [
             models.CheckConstraint(condition=~Q(released_by=F("release_proposed_by")), name="iso_release_four_eyes"),
@@ -256,7 +256,7 @@ class Task(models.Model):
         ordering = ["due_date", "slot", "id"]
         constraints = [models.UniqueConstraint(fields=["episode", "kind", "due_date", "slot"], name="iso_task_unique")]
         indexes = [models.Index(fields=["due_date", "area_path"], name="iso_task_day_area_idx"),
-                   models.Index(fields=["site", "due_date"], name="iso_task_site_day_idx"),
+                   models.Index(fields=["site", "due_date", "state"], name="iso_task_site_day_idx"),
                    models.Index(fields=["state", "due_date"], name="iso_task_state_day_idx")]
 
 

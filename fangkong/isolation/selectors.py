@@ -128,9 +128,9 @@ def site_get(actor, site_id) -> Site:
 def site_capacity(sites) -> list[dict]:
     """Rooms, occupied rooms and persons per site (one query each for rooms and occupants)."""
     ids = [s.pk for s in sites]
-    rooms = dict(Room.objects.filter(site_id__in=ids, active=True).values("site_id").annotate(n=Count("id"))
-                 .values_list("site_id", "n"))
-    occ = {r["site_id"]: r for r in Episode.objects.filter(site_id__in=ids, state__in=OPEN_STATES)
+    rooms = dict(Room.objects.filter(site_id__in=ids, active=True).order_by().values("site_id")
+                 .annotate(n=Count("id")).values_list("site_id", "n"))
+    occ = {r["site_id"]: r for r in Episode.objects.filter(site_id__in=ids, state__in=OPEN_STATES).order_by()
            .values("site_id").annotate(persons=Count("id"), rooms=Count("room_id", distinct=True))}
     out = []
     for s in sites:
@@ -154,28 +154,45 @@ def occupancy_history(sites, days: int = 30) -> list[dict]:
 # -- today's work lists ------------------------------------------------------------------------------
 
 
+LIST_LIMIT = 500
+_TASK_FIELDS = ("id", "episode_id", "kind", "due_date", "slot", "test_day", "state", "episode__id",
+                "episode__person_id", "episode__person__name", "episode__person__phone", "episode__room_id",
+                "episode__room__number")
+
+
 def _tasks(qs: QuerySet[Task], day: dt.date) -> dict:
-    rows = list(qs.filter(due_date__lte=day).filter(Q(due_date=day) | Q(state=TaskState.MISSED, due_date__gte=day - dt.timedelta(days=1)) | Q(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__gte=day - dt.timedelta(days=3)))
-                .select_related("episode__person", "episode__room").order_by("due_date", "slot", "episode_id"))
-    out = {"follow_ups_due": [], "follow_ups_missed": [], "tests_due": [], "tests_overdue": [], "done": 0}
-    for t in rows:
-        if t.state == TaskState.DONE:
-            out["done"] += 1
-            continue
-        if t.kind == TaskKind.FOLLOW_UP:
-            out["follow_ups_missed" if t.state == TaskState.MISSED else "follow_ups_due"].append(t)
-        else:
-            out["tests_overdue" if t.due_date < day else "tests_due"].append(t)
-    return out
+    """Today's open tasks, yesterday's missed follow-ups and tests overdue up to 3 days, each list capped at
+    LIST_LIMIT rows (the counts are exact). Three narrow index range reads, never the whole history."""
+    base = qs.select_related("episode__person", "episode__room").only(*_TASK_FIELDS)
+    counts = {(k, st): n for k, st, n in qs.filter(due_date=day).values_list("kind", "state").annotate(
+        n=Count("id")).values_list("kind", "state", "n").order_by()}
+    today_open = list(base.filter(due_date=day, state=TaskState.OPEN).order_by("kind", "slot", "episode_id")
+                      [:LIST_LIMIT * 2])
+    missed = list(base.filter(kind=TaskKind.FOLLOW_UP, state=TaskState.MISSED,
+                              due_date__gte=day - dt.timedelta(days=1), due_date__lte=day)
+                  .order_by("due_date", "slot", "episode_id")[:LIST_LIMIT])
+    overdue = list(base.filter(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__gte=day - dt.timedelta(days=3),
+                               due_date__lt=day).order_by("due_date", "episode_id")[:LIST_LIMIT])
+    return {
+        "follow_ups_due": [t for t in today_open if t.kind == TaskKind.FOLLOW_UP][:LIST_LIMIT],
+        "tests_due": [t for t in today_open if t.kind == TaskKind.TEST][:LIST_LIMIT],
+        "follow_ups_missed": missed, "tests_overdue": overdue,
+        "done": sum(n for (k, st), n in counts.items() if st == TaskState.DONE),
+        "counts": {"follow_ups_due": counts.get((TaskKind.FOLLOW_UP, TaskState.OPEN), 0),
+                   "tests_due": counts.get((TaskKind.TEST, TaskState.OPEN), 0)},
+    }
 
 
 def _episode_lists(qs: QuerySet[Episode], day: dt.date) -> dict:
-    open_qs = qs.filter(state__in=OPEN_STATES).select_related("person", "room")
+    open_qs = qs.filter(state__in=OPEN_STATES).select_related("person", "room").only(
+        "id", "state", "phase_end", "person__id", "person__name", "room__id", "room__number").order_by("phase_end", "id")
     return {
-        "releases_due": list(open_qs.filter(phase_end__lte=day)[:500]),
-        "ending_today": list(open_qs.filter(phase_end=day)[:500]),
-        "release_proposed": list(open_qs.filter(state="release_proposed")[:500]),
-        "in_transfer": list(open_qs.filter(state="transfer").select_related("transfer")[:500]),
+        "releases_due": list(open_qs.filter(phase_end__lte=day)[:LIST_LIMIT]),
+        "ending_today": list(open_qs.filter(phase_end=day)[:LIST_LIMIT]),
+        "release_proposed": list(open_qs.filter(state="release_proposed")[:LIST_LIMIT]),
+        "in_transfer": list(open_qs.filter(state="transfer").select_related("transfer").only(
+            "id", "state", "phase_end", "person__id", "person__name", "room__id", "room__number", "transfer__vehicle",
+            "transfer__flagged_at")[:LIST_LIMIT]),
     }
 
 

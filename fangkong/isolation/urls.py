@@ -20,5 +20,6 @@ urlpatterns = [
     path("needs/<int:need_id>/done/", views.need_done, name="need_done"),
     path("escalations/", views.escalations, name="escalations"),
     path("escalations/<int:escalation_id>/resolve/", views.escalation_resolve, name="escalation_resolve"),
+    path("guardian-templates/", views.guardian_templates, name="guardian_templates"),
     path("my/", views.my, name="my"),
 ]

@@ -116,7 +116,11 @@ def site_detail(request, site_id):
     wl = selectors.worklist_site(request.user, site, day)
     episodes = site.episodes.filter(state__in=OPEN_STATES).select_related("person", "room", "caller").order_by(
         "room__number")
+    from fangkong.isolation.rules import callers_needed
+
     return render(request, "isolation/site_detail.html", {
+        "callers_needed": callers_needed(wl["capacity"]["persons"]),
+        "callers": site.staff.filter(group__name__startswith="信息联络").count(),
         "site": site, "day": day, "wl": wl, "episodes": episodes,
         "groups": site.groups.prefetch_related("members__user"), "rooms": site.rooms.all(),
         "history": selectors.occupancy_history([site], days=60),
@@ -211,6 +215,8 @@ def episode_detail(request, episode_id):
         "guardians": ep.guardians.select_related("user"), "transfer": getattr(ep, "transfer", None),
         "escalations": ep.escalations.all(), "can_work": selectors.can_work(request.user, ep),
         "can_release": selectors.can_release(request.user, ep), "outcomes": Outcome.choices,
+        "can_manage": can(request.user, selectors.MANAGE, ep.area_path),
+        "team_roles": services.guardian_template_for(ep.area_path)[1] if ep.mode == "home" else [],
         "need_kinds": NeedKind.choices, "today": selectors.today(),
         "rooms": Room.objects.filter(site_id=ep.site_id, active=True) if ep.site_id else []})
 
@@ -330,6 +336,14 @@ def episode_action(request, episode_id, action):
             if room is None:
                 raise ServiceError(_("请选择房间。"))
             services.room_change(actor=request.user, episode=ep, room=room)
+        elif action == "guardian":
+            from fangkong.accounts.models import User
+
+            user = User.objects.filter(username=request.POST.get("username", "").strip(), is_active=True).first()
+            if user is None:
+                raise ServiceError(_("找不到该用户名。"))
+            services.guardian_set(actor=request.user, episode=ep, user=user,
+                                  team_role=request.POST.get("team_role", "").strip() or _("志愿者"))
         elif action == "need":
             services.need_raise(actor=request.user, episode=ep, kind=request.POST.get("kind", ""),
                                 text=request.POST.get("text", ""))
@@ -353,6 +367,34 @@ def need_done(request, need_id):
     except ServiceError as exc:
         messages.error(request, exc.message)
     return _back(request, need.episode)
+
+
+@login_required
+def guardian_templates(request):
+    """The guardian-team template (五包一 / 四包一 / 六包一) of each area."""
+    from fangkong.isolation.models import GuardianTemplate
+
+    require_any(request.user, selectors.MANAGE)
+    error = None
+    if request.method == "POST":
+        area = scope(Area.objects.filter(retired_at__isnull=True), request.user, selectors.MANAGE,
+                     field="path").filter(code=request.POST.get("area", "")).first()
+        try:
+            if area is None:
+                raise ServiceError(_("请选择区域。"))
+            roles = request.POST.get("roles", "").replace("，", ",").replace("、", ",").split(",")
+            services.guardian_template_set(actor=request.user, area=area, name=request.POST.get("name", ""),
+                                           roles=roles)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("已保存包保小组模板。"))
+            return redirect("isolation:guardian_templates")
+    templates = scope(GuardianTemplate.objects.select_related("area"), request.user, selectors.MANAGE)
+    areas = scope(Area.objects.filter(level__in=["county", "street", "community"], retired_at__isnull=True),
+                  request.user, selectors.MANAGE, field="path").order_by("path")[:500]
+    return render(request, "isolation/guardian_templates.html", {"templates": templates, "areas": areas,
+                                                                 "error": error})
 
 
 # -- escalations, guardians --------------------------------------------------------------------------

@@ -85,6 +85,12 @@ CASES = [
     Case("isolation:escalations", lambda w: "/isolation/escalations/", VIEWERS, default=403),
     Case("isolation:escalation_resolve", lambda w: f"/isolation/escalations/{_escalation(w).pk}/resolve/", POSTERS,
          default=404, method="POST", data=lambda w: {"note": "已处理"}),
+    Case("isolation:episode_action", lambda w: f"/isolation/episodes/{_episode(w).pk}/guardian/", POSTERS,
+         default=404, method="POST", data=lambda w: {"team_role": "志愿者", "username": "worker_y"}, label="guardian"),
+    Case("isolation:guardian_templates", lambda w: "/isolation/guardian-templates/", VIEWERS, default=403),
+    Case("isolation:guardian_templates", lambda w: "/isolation/guardian-templates/", POSTERS, default=403,
+         method="POST", data=lambda w: {"area": w.street.code, "name": "四包一", "roles": "社区干部,网格员,医务人员,民警"},
+         label="post"),
     Case("isolation:my", lambda w: "/isolation/my/", {"worker_x": 200, "worker_y": 200, "street_admin": 200},
          default=403),
 ]
