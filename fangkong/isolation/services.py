@@ -509,29 +509,57 @@ def escalation_resolve(*, actor, escalation: Escalation, note: str) -> Escalatio
 # -- the daily job (bulk, idempotent) ----------------------------------------------------------------
 
 
+_TASK_INSERT = (
+    "INSERT INTO {table} (episode_id, kind, due_date, slot, test_day, state, area_path, site_id, site_path, outcome, "
+    "symptoms, result, note) VALUES (%s, %s, %s, %s, %s, 'open', %s, %s, %s, '', '', '', '') "
+    "ON CONFLICT (episode_id, kind, due_date, slot) DO NOTHING"
+)
+
+
 def tasks_generate(*, day: dt.date, chunk: int = 5000) -> dict:
-    """The day's follow-up and test tasks of every open episode of the city: one read and one
-    bulk insert per chunk, ignore_conflicts on (episode, kind, due_date, slot), so running twice is harmless."""
+    """The day's follow-up and test tasks of every open episode of the city.
+
+    One streaming read of the open episodes (the cached phase: start, end, test dates), then per chunk of
+    `chunk` episodes one read of the tasks that already exist that day and one multi-row INSERT … ON CONFLICT
+    DO NOTHING on (episode, kind, due_date, slot): idempotent, and a second run inserts nothing.
+    """
+    from django.db import connection
+
     qs = (Episode.objects.filter(state__in=OPEN_STATES, phase_start__lte=day)
           .filter(Q(phase_end__isnull=True) | Q(phase_end__gte=day))
           .values_list("id", "phase_start", "phase_end", "test_dates", "area_path", "site_id", "site_path")
-          .order_by("id"))
-    last, episodes, rows_total = 0, 0, 0
-    while True:
-        batch = list(qs.filter(id__gt=last)[:chunk])
-        if not batch:
-            break
-        rows = []
+          .order_by())
+    sql = _TASK_INSERT.format(table=connection.ops.quote_name(Task._meta.db_table))
+    episodes = inserted = 0
+
+    def flush(batch):
+        nonlocal inserted
+        ids = [b[0] for b in batch]
+        have = set(Task.objects.filter(due_date=day, episode_id__gte=min(ids), episode_id__lte=max(ids))
+                   .values_list("episode_id", "kind", "slot").order_by())
+        params = []
         for eid, ps, pe, tdates, path, sid, spath in batch:
             for kind, slot, td in rules.tasks_for_day(ps, pe, tdates, day):
-                rows.append(Task(episode_id=eid, kind=kind, due_date=day, slot=slot, test_day=td, area_path=path,
-                                 site_id=sid, site_path=spath))
-        with transaction.atomic():
-            Task.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-        rows_total += len(rows)
+                if (eid, kind, slot) not in have:
+                    params.append((eid, kind, day, slot, td, path, sid, spath))
+        if params:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.executemany(sql, params)
+        inserted += len(params)
+
+    batch = []
+    for row in qs.iterator(chunk_size=chunk):
+        batch.append(row)
+        if len(batch) >= chunk:
+            batch.sort()
+            flush(batch)
+            episodes += len(batch)
+            batch = []
+    if batch:
+        batch.sort()
+        flush(batch)
         episodes += len(batch)
-        last = batch[-1][0]
-    return {"episodes": episodes, "tasks": rows_total}
+    return {"episodes": episodes, "tasks": inserted}
 
 
 def followups_escalate(*, now: dt.datetime | None = None) -> int:
