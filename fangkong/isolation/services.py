@@ -511,9 +511,20 @@ def escalation_resolve(*, actor, escalation: Escalation, note: str) -> Escalatio
 
 _TASK_INSERT = (
     "INSERT INTO {table} (episode_id, kind, due_date, slot, test_day, state, area_path, site_id, site_path, outcome, "
-    "symptoms, result, note) VALUES (%s, %s, %s, %s, %s, 'open', %s, %s, %s, '', '', '', '') "
-    "ON CONFLICT (episode_id, kind, due_date, slot) DO NOTHING"
+    "symptoms, result, note) VALUES {values} ON CONFLICT (episode_id, kind, due_date, slot) DO NOTHING"
 )
+_TASK_ROW = "(%s, %s, %s, %s, %s, 'open', %s, %s, %s, '', '', '', '')"
+
+
+def _insert_tasks(connection, params: list[tuple]) -> None:
+    """Multi-row INSERTs (as many rows per statement as the database's parameter limit allows)."""
+    per = min(1000, (connection.features.max_query_params or 8000) // 8)
+    table = connection.ops.quote_name(Task._meta.db_table)
+    with connection.cursor() as cur:
+        for i in range(0, len(params), per):
+            part = params[i:i + per]
+            cur.execute(_TASK_INSERT.format(table=table, values=", ".join([_TASK_ROW] * len(part))),
+                        [v for row in part for v in row])
 
 
 def tasks_generate(*, day: dt.date, chunk: int = 5000) -> dict:
@@ -529,7 +540,6 @@ def tasks_generate(*, day: dt.date, chunk: int = 5000) -> dict:
           .filter(Q(phase_end__isnull=True) | Q(phase_end__gte=day))
           .values_list("id", "phase_start", "phase_end", "test_dates", "area_path", "site_id", "site_path")
           .order_by())
-    sql = _TASK_INSERT.format(table=connection.ops.quote_name(Task._meta.db_table))
     episodes = inserted = 0
 
     def flush(batch):
@@ -543,8 +553,8 @@ def tasks_generate(*, day: dt.date, chunk: int = 5000) -> dict:
                 if (eid, kind, slot) not in have:
                     params.append((eid, kind, day, slot, td, path, sid, spath))
         if params:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.executemany(sql, params)
+            with transaction.atomic():
+                _insert_tasks(connection, params)
         inserted += len(params)
 
     batch = []
