@@ -628,23 +628,51 @@ def _resolve_persons(actor, items: list[_Item], results: list, tables: dict) -> 
             it.exempt = it.person_id in exempt
 
 
-def _insert_bindings(items: list[_Item], tubes: dict, batch: str, now: dt.datetime) -> set[str]:
-    """One multi-row INSERT per 1,000 rows; returns the client_ids this statement inserted."""
-    table = Binding._meta.db_table
-    cols = "client_id, round_id, tube_id, table_id, person_id, sampled_at, received_at, batch, repeat, walk_in"
-    inserted: set[str] = set()
+COPY_FROM = 500  # rows from which PostgreSQL gets COPY instead of a multi-row INSERT
+
+
+def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], conflict: str,
+                      returning: str) -> list[tuple]:
+    """Insert `rows`, skipping those that conflict on `conflict`, and return `returning` of the rows
+    this statement inserted (what a concurrent retry inserted is not returned: that tells accepted from
+    duplicate). Small batches (a terminal's request): one multi-row `INSERT … ON CONFLICT DO NOTHING
+    RETURNING` per 1,000 rows. Big batches on PostgreSQL (the bulk path): `COPY` into a temporary
+    table dropped at commit, then one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`."""
+    names = ", ".join(cols)
+    out: list[tuple] = []
     with connection.cursor() as cur:
-        for start in range(0, len(items), 1000):
-            chunk = items[start:start + 1000]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list = []
-            for it in chunk:
-                params += [it.client_id, it.round_id, tubes[it.tube].pk, it.table_id, it.person_id,
-                           it.sampled_at, now, batch, False, it.walk_in]
-            cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values} "  # noqa: S608
-                        "ON CONFLICT (client_id) DO NOTHING RETURNING client_id", params)
-            inserted.update(row[0] for row in cur.fetchall())
-    return inserted
+        if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
+            stage = f"{table}_stage"
+            cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+            with cur.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608
+                        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}")
+            out = cur.fetchall()
+            cur.execute(f"DROP TABLE {stage}")
+            return out
+        width = len(cols)
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start:start + 1000]
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            cur.execute(f"INSERT INTO {table} ({names}) VALUES {values} "  # noqa: S608
+                        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}",
+                        [v for row in chunk for v in row])
+            out.extend(cur.fetchall())
+    return out
+
+
+BINDING_COLS = ("client_id", "round_id", "tube_id", "table_id", "person_id", "sampled_at", "received_at", "batch",
+                "repeat", "walk_in")
+SAMPLE_COLS = ("round_id", "person_id", "area_path", "tube_id", "state", "counted", "sampled_at")
+
+
+def _insert_bindings(items: list[_Item], tubes: dict, batch: str, now: dt.datetime) -> set[str]:
+    """Insert the bindings; returns the client_ids this statement inserted."""
+    rows = [(it.client_id, it.round_id, tubes[it.tube].pk, it.table_id, it.person_id, it.sampled_at, now, batch,
+             False, it.walk_in) for it in items]
+    return {r[0] for r in _insert_returning(Binding._meta.db_table, BINDING_COLS, rows, "client_id", "client_id")}
 
 
 def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: dict) -> set[str]:
@@ -671,21 +699,10 @@ def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: 
             memo[key] = inside and not infant and (it.round_id, it.person_id) not in exempt
         return memo[key]
 
-    table = RoundSample._meta.db_table
-    created: set[tuple[int, int]] = set()
-    rows = list(first.values())
-    with connection.cursor() as cur:
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start:start + 1000]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list = []
-            for it in chunk:
-                params += [it.round_id, it.person_id, it.person_path, tubes[it.tube].pk, PersonState.PENDING,
-                           counted(it), it.sampled_at]
-            cur.execute(f"INSERT INTO {table} (round_id, person_id, area_path, tube_id, state, counted, sampled_at) "  # noqa: S608
-                        f"VALUES {values} ON CONFLICT (round_id, person_id) DO NOTHING "
-                        "RETURNING round_id, person_id", params)
-            created.update((r, p) for r, p in cur.fetchall())
+    rows = [(it.round_id, it.person_id, it.person_path, tubes[it.tube].pk, PersonState.PENDING, counted(it),
+             it.sampled_at) for it in first.values()]
+    created = {(r, p) for r, p in _insert_returning(RoundSample._meta.db_table, SAMPLE_COLS, rows,
+                                                    "round_id, person_id", "round_id, person_id")}
     deltas: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     repeats: set[str] = set()
     for key, it in first.items():
