@@ -174,6 +174,11 @@ def coverage_rebuild(*, round_: Round) -> None:
     opening). Incremental updates keep them right in between; this fixes any drift (moves, ledger
     edits after opening)."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Ingests wait (briefly) to append their changes until the recount commits: a change is then
+            # either in the rows read below (and deleted here) or appended after, never both.
+            with connection.cursor() as cur:
+                cur.execute(f"LOCK TABLE {CoverageDelta._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")  # noqa: S608
         CoverageCount.objects.filter(round=round_).delete()
         CoverageDelta.objects.filter(round=round_).delete()
         deltas: dict[str, Counter] = defaultdict(Counter)
