@@ -125,7 +125,7 @@ def _ensure_city(n_persons: int, per_building: int, log) -> dict:
 
 def _users(city):
     from fangkong.accounts.models import User
-    from fangkong.accounts.services import role_assign, token_create
+    from fangkong.accounts.services import role_assign
 
     users = {}
     for name, role in (("bench_hq", "hq"), ("bench_sampler", "sampler"), ("bench_lab", "lab")):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from fangkong.areas.models import Area
