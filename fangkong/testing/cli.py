@@ -34,7 +34,9 @@ def add_arguments(parser):
     parser.add_argument("--skip-bulk", action="store_true", help="only the HTTP part")
     parser.add_argument("--http", type=int, default=0, metavar="SECONDS", help="HTTP load for this many seconds")
     parser.add_argument("--concurrency", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class: sync, gthread")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--dup-rate", type=float, default=0.10)
     parser.add_argument("--kill", action="store_true", help="SIGKILL the server in the middle of the load")
 
@@ -123,7 +125,7 @@ def _ensure_city(n_persons: int, per_building: int, log) -> dict:
 
 def _users(city):
     from fangkong.accounts.models import User
-    from fangkong.accounts.services import role_assign, token_create
+    from fangkong.accounts.services import role_assign
 
     users = {}
     for name, role in (("bench_hq", "hq"), ("bench_sampler", "sampler"), ("bench_lab", "lab")):
@@ -287,11 +289,11 @@ def _free_port():
     return port
 
 
-def _start_server(port, workers):
+def _start_server(port, options):
     env = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(40), "DEBUG": "0", "AXES_ENABLED": "0"}
     env.pop("FANGKONG_TESTING", None)
     cmd = [sys.executable, "-m", "gunicorn", "fangkong.wsgi:application", "-b", f"127.0.0.1:{port}", "-w",
-           str(workers), "--backlog", "2048", "--log-level", "warning", "--timeout", "60"]
+           str(options["workers"]), "-k", options["worker_class"], "--threads", str(options["threads"]), "--backlog", "2048", "--log-level", "warning", "--timeout", "60"]
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -302,6 +304,29 @@ def _start_server(port, workers):
             time.sleep(0.2)
     time.sleep(1.0)
     return proc
+
+
+def _group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) of the live processes of a process group, from /proc (Linux)."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    parts = [float(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = parts[3] + parts[4]
+    return sum(parts) - idle, sum(parts)
 
 
 def _http(options, out, log, city, users, tables):
@@ -324,8 +349,10 @@ def _http(options, out, log, city, users, tables):
     tmp = tempfile.mkdtemp(prefix="fk-bench-")
     cfg_path, out_path = os.path.join(tmp, "cfg.json"), os.path.join(tmp, "out.json")
     json.dump(cfg, open(cfg_path, "w"))
-    server = _start_server(port, options["workers"])
-    log(f"gunicorn on :{port} ({options['workers']} workers); load {conc} terminals for {duration}s")
+    server = _start_server(port, options)
+    log(f"gunicorn on :{port} ({options['workers']} {options['worker_class']} workers × {options['threads']} threads); "
+        f"load {conc} terminals for {duration}s")
+    busy0 = _machine_busy()
     load = subprocess.Popen([sys.executable, "-m", "fangkong.testing.loadgen", cfg_path, out_path])
     killed_at = None
     if options["kill"]:
@@ -335,9 +362,11 @@ def _http(options, out, log, city, users, tables):
         killed_at = round(duration / 2, 1)
         log("server SIGKILLed; restarting")
         t0 = time.perf_counter()
-        server = _start_server(port, options["workers"])
+        server = _start_server(port, options)
         out["restart_s"] = round(time.perf_counter() - t0, 1)
     load.wait()
+    busy1 = _machine_busy()
+    server_cpu = _group_cpu_s(server.pid)
     os.killpg(server.pid, signal.SIGTERM)
     server.wait()
     res = json.load(open(out_path))
@@ -346,7 +375,11 @@ def _http(options, out, log, city, users, tables):
     tube_sum = sum(Tube.objects.filter(barcode__startswith=prefix).values_list("count", flat=True))
     run_s = res["elapsed_s"]
     out["http"] = {
-        **res, "killed_at_s": killed_at, "accepted_per_second": round(res["accepted"] / run_s),
+        "gunicorn": f"{options['workers']} × {options['worker_class']}" + (
+            f" × {options['threads']} threads" if options["worker_class"] == "gthread" else ""),
+        **res, "server_cpu_s": round(server_cpu, 1), "server_cpu_share": round(server_cpu / res["elapsed_s"], 2),
+        "machine_busy_share_of_2_cores": round((busy1[0] - busy0[0]) / (busy1[1] - busy0[1]) * 2, 2),
+        "killed_at_s": killed_at, "accepted_per_second": round(res["accepted"] / run_s),
         "acknowledged_bindings": len(acked), "bindings_in_db": len(in_db),
         "acknowledged_missing_from_db": len(acked - in_db), "in_db_not_acknowledged": len(in_db - acked),
         "accepted_equals_db": res["accepted"] == len(in_db), "tube_counts_equal_bindings": tube_sum == len(in_db),

@@ -216,6 +216,28 @@ class CoverageCount(models.Model):
         constraints = [models.UniqueConstraint(fields=["round", "area_path"], name="coverage_count_unique")]
 
 
+class CoverageDelta(models.Model):
+    """An append-only change to a round's counters, written by the bindings ingest instead of updating
+    `CoverageCount` (200 terminals in one transaction each would otherwise queue on the same counter rows).
+    `services.coverage_fold` adds them to the counters and deletes them (`DELETE … RETURNING`), in the
+    background every few seconds and before a coverage read that finds some."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    area_path = PathField(_("区域路径"), db_index=False)
+    should = models.IntegerField(default=0)
+    exempt = models.IntegerField(default=0)
+    tested = models.IntegerField(default=0)
+    sampled = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+    pool_positive = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+    invalid = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("覆盖计数增量")
+
+
 class Recall(models.Model):
     """A member of a positive pool called back for a single-tube re-sampling, staying at home until
     the single result settles it."""

@@ -84,6 +84,11 @@ def coverage_area(actor, round_: Round, code: str | None, action: str = VIEW) ->
 
 
 def _counter_rows(round_: Round, path: str):
+    """The counters under `path`, with the changes still pending from the ingest folded in first
+    (`services.coverage_fold_if_pending`: the counters' own maintenance, not a user's write)."""
+    from fangkong.testing.services import coverage_fold_if_pending
+
+    coverage_fold_if_pending(round_)
     lo, hi = path_range(path)
     return CoverageCount.objects.filter(round=round_, area_path__gte=lo, area_path__lt=hi)
 

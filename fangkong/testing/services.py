@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from fangkong.areas.models import Area
@@ -44,6 +44,7 @@ from fangkong.testing.models import (
     Binding,
     Box,
     CoverageCount,
+    CoverageDelta,
     Recall,
     Round,
     RoundArea,
@@ -121,12 +122,65 @@ def _upsert_counters(round_id: int, deltas: dict[str, Counter]) -> None:
             )
 
 
+def _deltas_append(round_id: int, deltas: dict[str, Counter]) -> None:
+    """Append counter changes as new `CoverageDelta` rows: an insert never waits for another
+    transaction, unlike an update of a shared counter row. `coverage_fold` adds them up later."""
+    rows = [(path, c) for path, c in sorted(deltas.items()) if any(c.values())]
+    if not rows:
+        return
+    table = CoverageDelta._meta.db_table
+    cols = ", ".join(COUNTER_FIELDS)
+    width = 2 + len(COUNTER_FIELDS)
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            params: list = []
+            for path, c in chunk:
+                params += [round_id, path, *(int(c.get(f, 0)) for f in COUNTER_FIELDS)]
+            cur.execute(f"INSERT INTO {table} (round_id, area_path, {cols}) VALUES {values}", params)  # noqa: S608
+
+
+def coverage_fold(*, round_: Round | None = None) -> int:
+    """Fold the pending counter changes (`CoverageDelta`) into the counters: one `DELETE … RETURNING`
+    takes exactly the committed changes (a concurrent fold waits, then finds them gone: nothing is
+    counted twice), grouped in Python, and one upsert per leaf area. Returns the rows folded.
+    Run by the huey periodic task `tasks.coverage_fold_task` every few seconds and before a coverage
+    read that finds changes pending (`coverage_fold_if_pending`)."""
+    table = CoverageDelta._meta.db_table
+    cols = ", ".join(COUNTER_FIELDS)
+    where, params = ("WHERE round_id = %s", [round_.pk]) if round_ is not None else ("", [])
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {table} {where} RETURNING round_id, area_path, {cols}", params)  # noqa: S608
+        rows = cur.fetchall()
+        sums: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+        for row in rows:
+            c = sums[row[0]][row[1]]
+            for f, v in zip(COUNTER_FIELDS, row[2:], strict=True):
+                c[f] += v
+        for rid, deltas in sorted(sums.items()):
+            _upsert_counters(rid, deltas)
+    return len(rows)
+
+
+def coverage_fold_if_pending(round_: Round) -> None:
+    """Before a coverage read: fold this round's pending changes, if any (one indexed EXISTS when none)."""
+    if CoverageDelta.objects.filter(round=round_).exists():
+        coverage_fold(round_=round_)
+
+
 def coverage_rebuild(*, round_: Round) -> None:
     """Recompute a round's counters from the person rows (the background reconciliation; also run at
     opening). Incremental updates keep them right in between; this fixes any drift (moves, ledger
     edits after opening)."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Ingests wait (briefly) to append their changes until the recount commits: a change is then
+            # either in the rows read below (and deleted here) or appended after, never both.
+            with connection.cursor() as cur:
+                cur.execute(f"LOCK TABLE {CoverageDelta._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")  # noqa: S608
         CoverageCount.objects.filter(round=round_).delete()
+        CoverageDelta.objects.filter(round=round_).delete()
         deltas: dict[str, Counter] = defaultdict(Counter)
         for ra_path in _round_roots(round_):
             lo, hi = path_range(ra_path)
@@ -301,6 +355,7 @@ class _Item:
     person_path: str = ""
     birth_date: dt.date | None = None
     walk_in: bool = False
+    exempt: bool | None = None  # exempt in the round (None: not looked up yet)
 
 
 def _result(client_id, status, reason="", message=""):
@@ -388,8 +443,13 @@ def _reject(results, item: _Item, reason: str, message: str = "") -> None:
 def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None:
     if not parsed:
         return
-    # Rounds and tables: a few rows, one query each.
-    rounds = {r.pk: r for r in Round.objects.filter(pk__in={it.round_id for it in parsed})}
+    # Rounds with their areas (one query; a round always has areas), tables (one query).
+    rounds: dict[int, Round] = {}
+    round_areas: dict[int, list[RoundArea]] = defaultdict(list)
+    for ra in (RoundArea.objects.filter(round_id__in={it.round_id for it in parsed}).select_related("round")
+               .order_by("-area_path")):
+        rounds[ra.round_id] = ra.round
+        round_areas[ra.round_id].append(ra)
     tables = {t.pk: t for t in Table.objects.select_related("site__area")
               .filter(pk__in={it.table_id for it in parsed})}
     live: list[_Item] = []
@@ -412,19 +472,9 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
             live.append(it)
     if not live:
         return
-    # Tubes: create the new ones, then lock all of them in one query (serialises two terminals on
-    # one tube, and a retried batch against its original).
-    barcodes = sorted({it.tube for it in live})
-    first = {}
-    for it in live:
-        first.setdefault(it.tube, it)
-    existing = set(Tube.objects.filter(barcode__in=barcodes).values_list("barcode", flat=True))
-    new_tubes = [Tube(barcode=b, round_id=first[b].round_id, capacity=first[b].capacity, table_id=first[b].table_id,
-                      area_path=tables[first[b].table_id].area_path, opened_at=first[b].sampled_at)
-                 for b in barcodes if b not in existing]
-    if new_tubes:
-        Tube.objects.bulk_create(new_tubes, ignore_conflicts=True)
-    tubes = {t.barcode: t for t in Tube.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")}
+    # Tubes: created and locked in one statement (serialises two terminals on one tube, and a
+    # retried batch against its original).
+    tubes = _tubes_lock(live, tables)
     # Duplicates: after the tube lock, so a concurrent retry sees what the original committed.
     seen_ids = set(Binding.objects.filter(client_id__in=[it.client_id for it in live])
                    .values_list("client_id", flat=True))
@@ -460,9 +510,6 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
     _resolve_persons(actor, checked, results, tables)
     checked = [it for it in checked if it.person_id is not None]
     # Sampling mode of the person's area (e.g. single tubes only in a high-risk area).
-    round_areas = defaultdict(list)
-    for ra in RoundArea.objects.filter(round_id__in={it.round_id for it in checked}).order_by("-area_path"):
-        round_areas[ra.round_id].append(ra)
     accepted_items: list[_Item] = []
     for it in checked:
         ra = next((a for a in round_areas[it.round_id] if it.person_path.startswith(a.area_path)), None)
@@ -497,6 +544,34 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
                                                     "repeats": len(repeats)})
 
 
+def _tubes_lock(live: list[_Item], tables: dict) -> dict[str, Tube]:
+    """`INSERT … ON CONFLICT (barcode) DO UPDATE … RETURNING`: creates the new tubes and locks and
+    reads the existing ones, in barcode order (no deadlock between two batches), one statement."""
+    first: dict[str, _Item] = {}
+    for it in live:
+        first.setdefault(it.tube, it)
+    barcodes = sorted(first)
+    table = Tube._meta.db_table
+    tubes: dict[str, Tube] = {}
+    with connection.cursor() as cur:
+        for start in range(0, len(barcodes), 1000):
+            chunk = barcodes[start:start + 1000]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list = []
+            for b in chunk:
+                it = first[b]
+                params += [b, it.round_id, it.capacity, it.table_id, tables[it.table_id].area_path, TubeStatus.OPEN,
+                           0, it.sampled_at, ""]
+            cur.execute(f"INSERT INTO {table} (barcode, round_id, capacity, table_id, area_path, status, count, "  # noqa: S608
+                        f"opened_at, result) VALUES {values} ON CONFLICT (barcode) DO UPDATE SET barcode = "
+                        "excluded.barcode RETURNING id, barcode, round_id, capacity, status, count, result, area_path",
+                        params)
+            for pk, barcode, round_id, capacity, status, count, result, path in cur.fetchall():
+                tubes[barcode] = Tube(pk=pk, barcode=barcode, round_id=round_id, capacity=capacity, status=status,
+                                      count=count, result=result, area_path=path)
+    return tubes
+
+
 def _tubes_add(tubes: dict, per_tube: Counter, now: dt.datetime) -> None:
     """Add the new bindings to their tubes' counts in one statement; a tube that is full closes."""
     table = Tube._meta.db_table
@@ -523,10 +598,20 @@ def _resolve_persons(actor, items: list[_Item], results: list, tables: dict) -> 
     for it in items:
         by_type[it.id_type].add(it.id_number)
     found: dict[tuple[str, str], tuple[int, str, dt.date | None]] = {}
+    round_ids = {it.round_id for it in items}
+    one_round = next(iter(round_ids)) if len(round_ids) == 1 else None
+    exempt: set[int] = set()
     for id_type, numbers in by_type.items():
-        for pid, number, path, birth in Person.objects.filter(id_type=id_type, id_number__in=numbers).values_list(
-                "id", "id_number", "area_path", "birth_date"):
+        qs = Person.objects.filter(id_type=id_type, id_number__in=numbers)
+        if one_round is not None:  # the exemption fixed at opening, in the same query
+            qs = qs.annotate(exempt=Exists(RoundExemption.objects.filter(round_id=one_round, person_id=OuterRef("pk"))))
+            rows = qs.values_list("id", "id_number", "area_path", "birth_date", "exempt")
+        else:
+            rows = ((*r, None) for r in qs.values_list("id", "id_number", "area_path", "birth_date"))
+        for pid, number, path, birth, is_exempt in rows:
             found[(id_type, number)] = (pid, path, birth)
+            if is_exempt:
+                exempt.add(pid)
     from fangkong.residents.services import DuplicatePerson, person_register_walk_in
 
     for it in items:
@@ -544,25 +629,55 @@ def _resolve_persons(actor, items: list[_Item], results: list, tables: dict) -> 
                 it.walk_in = True
             found[key] = (person.pk, person.area_path, person.birth_date)
         it.person_id, it.person_path, it.birth_date = found[key]
+        if one_round is not None:
+            it.exempt = it.person_id in exempt
+
+
+COPY_FROM = 500  # rows from which PostgreSQL gets COPY instead of a multi-row INSERT
+
+
+def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], conflict: str,
+                      returning: str) -> list[tuple]:
+    """Insert `rows`, skipping those that conflict on `conflict`, and return `returning` of the rows
+    this statement inserted (what a concurrent retry inserted is not returned: that tells accepted from
+    duplicate). Small batches (a terminal's request): one multi-row `INSERT … ON CONFLICT DO NOTHING
+    RETURNING` per 1,000 rows. Big batches on PostgreSQL (the bulk path): `COPY` into a temporary
+    table dropped at commit, then one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`."""
+    names = ", ".join(cols)
+    out: list[tuple] = []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
+            stage = f"{table}_stage"
+            cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+            with cur.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608
+                        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}")
+            out = cur.fetchall()
+            cur.execute(f"DROP TABLE {stage}")
+            return out
+        width = len(cols)
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start:start + 1000]
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            cur.execute(f"INSERT INTO {table} ({names}) VALUES {values} "  # noqa: S608
+                        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}",
+                        [v for row in chunk for v in row])
+            out.extend(cur.fetchall())
+    return out
+
+
+BINDING_COLS = ("client_id", "round_id", "tube_id", "table_id", "person_id", "sampled_at", "received_at", "batch",
+                "repeat", "walk_in")
+SAMPLE_COLS = ("round_id", "person_id", "area_path", "tube_id", "state", "counted", "sampled_at")
 
 
 def _insert_bindings(items: list[_Item], tubes: dict, batch: str, now: dt.datetime) -> set[str]:
-    """One multi-row INSERT per 1,000 rows; returns the client_ids this statement inserted."""
-    table = Binding._meta.db_table
-    cols = "client_id, round_id, tube_id, table_id, person_id, sampled_at, received_at, batch, repeat, walk_in"
-    inserted: set[str] = set()
-    with connection.cursor() as cur:
-        for start in range(0, len(items), 1000):
-            chunk = items[start:start + 1000]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list = []
-            for it in chunk:
-                params += [it.client_id, it.round_id, tubes[it.tube].pk, it.table_id, it.person_id,
-                           it.sampled_at, now, batch, False, it.walk_in]
-            cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values} "  # noqa: S608
-                        "ON CONFLICT (client_id) DO NOTHING RETURNING client_id", params)
-            inserted.update(row[0] for row in cur.fetchall())
-    return inserted
+    """Insert the bindings; returns the client_ids this statement inserted."""
+    rows = [(it.client_id, it.round_id, tubes[it.tube].pk, it.table_id, it.person_id, it.sampled_at, now, batch,
+             False, it.walk_in) for it in items]
+    return {r[0] for r in _insert_returning(Binding._meta.db_table, BINDING_COLS, rows, "client_id", "client_id")}
 
 
 def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: dict) -> set[str]:
@@ -571,8 +686,8 @@ def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: 
     first: dict[tuple[int, int], _Item] = {}
     for it in items:
         first.setdefault((it.round_id, it.person_id), it)
-    exempt: set[tuple[int, int]] = set()
-    for rid in {it.round_id for it in items}:
+    exempt: set[tuple[int, int]] = {(it.round_id, it.person_id) for it in items if it.exempt}
+    for rid in {it.round_id for it in items if it.exempt is None}:
         pids = [pid for (r, pid) in first if r == rid]
         exempt |= {(rid, pid) for pid in RoundExemption.objects.filter(round_id=rid, person_id__in=pids)
                    .values_list("person_id", flat=True)}
@@ -589,21 +704,10 @@ def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: 
             memo[key] = inside and not infant and (it.round_id, it.person_id) not in exempt
         return memo[key]
 
-    table = RoundSample._meta.db_table
-    created: set[tuple[int, int]] = set()
-    rows = list(first.values())
-    with connection.cursor() as cur:
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start:start + 1000]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list = []
-            for it in chunk:
-                params += [it.round_id, it.person_id, it.person_path, tubes[it.tube].pk, PersonState.PENDING,
-                           counted(it), it.sampled_at]
-            cur.execute(f"INSERT INTO {table} (round_id, person_id, area_path, tube_id, state, counted, sampled_at) "  # noqa: S608
-                        f"VALUES {values} ON CONFLICT (round_id, person_id) DO NOTHING "
-                        "RETURNING round_id, person_id", params)
-            created.update((r, p) for r, p in cur.fetchall())
+    rows = [(it.round_id, it.person_id, it.person_path, tubes[it.tube].pk, PersonState.PENDING, counted(it),
+             it.sampled_at) for it in first.values()]
+    created = {(r, p) for r, p in _insert_returning(RoundSample._meta.db_table, SAMPLE_COLS, rows,
+                                                    "round_id, person_id", "round_id, person_id")}
     deltas: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     repeats: set[str] = set()
     for key, it in first.items():
@@ -631,7 +735,7 @@ def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: 
             RoundSample.objects.filter(pk=sample.pk).update(tube=tube, state=PersonState.PENDING,
                                                             sampled_at=it.sampled_at)
     for rid, d in deltas.items():
-        _upsert_counters(rid, d)
+        _deltas_append(rid, d)
     return repeats
 
 

@@ -220,3 +220,28 @@ def test_coverage_rebuild_matches_incremental(setup):
     before = cov(r, world.city)
     services.coverage_rebuild(round_=r)
     assert cov(r, world.city) == before
+
+
+def test_bulk_batch_uses_the_big_batch_path_and_stays_idempotent(setup):
+    """A batch above COPY_FROM (PostgreSQL: COPY into a staging table) answers like a small one."""
+    from fangkong.residents.idnumbers import make_citizen_id
+
+    world, r, t1, _t2, _people = setup
+    n = services.COPY_FROM + 100
+    births = [dt.date(1950, 1, 1) + dt.timedelta(days=i) for i in range(n)]
+    ids = [make_citizen_id("611002", b, 500 + i % 400) for i, b in enumerate(births)]
+    Person.objects.bulk_create([Person(area=world.unit_y, area_path=world.unit_y.path, name=f"批量{i}",
+                                       id_type="citizen_id", id_number=cid, id_tail=cid[-6:], birth_date=b)
+                                for i, (cid, b) in enumerate(zip(ids, births, strict=True))])
+    services.coverage_rebuild(round_=r)  # people registered after opening: the reconciliation counts them
+    items = [{"client_id": f"bulk-{i}", "round": r.pk, "tube": f"BK{i // 10:05d}", "capacity": 10, "table": t1.pk,
+              "id_type": "citizen_id", "id_number": cid, "sampled_at": f.START.isoformat()} for i, cid in enumerate(ids)]
+    res = ingest(world, items)
+    assert [x["status"] for x in res] == ["accepted"] * n
+    again = ingest(world, items)
+    assert [x["status"] for x in again] == ["duplicate"] * n
+    assert Binding.objects.filter(client_id__startswith="bulk-").count() == n
+    assert RoundSample.objects.filter(round=r, person__id_number__in=ids).count() == n
+    c = cov(r, world.building_y)
+    assert (c["should"], c["tested"], c["pending"]) == (n, n, n)
+    assert set(Tube.objects.filter(barcode__startswith="BK").values_list("count", flat=True)) == {10}
