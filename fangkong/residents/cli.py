@@ -179,7 +179,10 @@ def _make_import_file(area, n: int, path: str) -> None:
 
 
 def bench_handle(options, stdout):
+    from django.conf import settings
     from django.db import connection
+
+    settings.DEBUG = False  # measure as in production: no per-query logging (DEBUG=1 only spares a SECRET_KEY)
 
     from fangkong.areas.models import Area
     from fangkong.residents import selectors
