@@ -92,7 +92,7 @@ def building_grid(actor, building: Area) -> dict:
     members: dict[int, list[dict]] = defaultdict(list)
     tags: dict[int, list[str]] = defaultdict(list)
     if ids:
-        people = list(Person.objects.filter(household_id__in=ids).values("id", "household_id", "name", "birth_date",
+        people = list(Person.objects.filter(household_id__in=ids).order_by("id").values("id", "household_id", "name", "birth_date",
                                                                           "relationship", "sex"))
         for p in people:
             members[p["household_id"]].append(p)
