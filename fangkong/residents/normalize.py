@@ -354,7 +354,7 @@ def _given_syllables(s: str, initials: bool) -> tuple[str, ...]:
     return tuple(lazy_pinyin(s, style=style, errors="default"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _char_syllable(c: str, initials: bool) -> tuple[str, ...]:
     lazy_pinyin, Style = _pypinyin()
     return tuple(lazy_pinyin(c, style=Style.FIRST_LETTER if initials else Style.NORMAL, errors="default"))
