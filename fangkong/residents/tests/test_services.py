@@ -130,3 +130,13 @@ def test_seed_city_copy_path_on_postgresql(world):
     assert tag.pk > res["care_tags"]
     # the search and the building view read the copied rows
     assert selectors.person_search(world.hq, p.name).filter(pk=p.pk).exists()
+
+
+def test_edit_form_shows_the_birth_date_in_the_date_input(world, client):
+    """<input type=date> only accepts ISO dates: the edit page must not render an empty date."""
+    h = hh(world, world.unit_x)
+    p = services.person_register(actor=world.hq, area=world.unit_x, household=h, name="张三", id_type="citizen_id",
+                                 id_number=CID, relationship="head")
+    client.force_login(world.hq)
+    body = client.get(f"/residents/persons/{p.pk}/edit/").content.decode()
+    assert 'value="1985-02-03"' in body
