@@ -100,7 +100,7 @@ _PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models
 
 
 def _insert_rows(model, objs: list, *, batch_size: int = 2000) -> None:
-    """INSERT model instances with one prepared statement and `executemany` (no ids come back).
+    """INSERT model instances with one prepared statement and `executemany` (COPY on PostgreSQL; no ids come back).
 
     Django's bulk_create spends most of its time in the SQL compiler (one expression per value); here each
     value goes through its field's own `get_db_prep_save` only where the backend needs it (dates, datetimes,
@@ -136,6 +136,12 @@ def _insert_rows(model, objs: list, *, batch_size: int = 2000) -> None:
                     return out
             getters.append(get)
     with conn.cursor() as cur:
+        if conn.vendor == "postgresql":  # COPY: the cheapest bulk path for the server too
+            cols = ", ".join(quote(f.column) for f in fields)
+            with cur.cursor.copy(f"COPY {quote(model._meta.db_table)} ({cols}) FROM STDIN") as copy:
+                for o in objs:
+                    copy.write_row([g(o) for g in getters])
+            return
         for i in range(0, len(objs), batch_size):
             cur.executemany(sql, [[g(o) for g in getters] for o in objs[i:i + batch_size]])
 
