@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
 import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -89,6 +89,32 @@ def bench_args(parser):
     parser.add_argument("--skip-seed", action="store_true", help="the ledger is already seeded")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
+
+
+def _partial(out: dict) -> None:
+    """Each phase's figures as soon as they are measured (stderr), so a run cut short by `timeout` still reports."""
+    print("bench partial: " + json.dumps(out, ensure_ascii=False), file=sys.stderr, flush=True)
+
+
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (Linux: writing 5 to /proc/self/clear_refs resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _rss_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1) if field == "VmHWM" else None
 
 
 def _p95(samples):
@@ -179,7 +205,10 @@ def _make_import_file(area, n: int, path: str) -> None:
 
 
 def bench_handle(options, stdout):
+    from django.conf import settings
     from django.db import connection
+
+    settings.DEBUG = False  # measure as in production: no per-query logging (DEBUG=1 only spares a SECRET_KEY)
 
     from fangkong.areas.models import Area
     from fangkong.residents import selectors
@@ -193,12 +222,16 @@ def bench_handle(options, stdout):
     if not Area.objects.exists():
         call_command("load_divisions", stdout=open(os.devnull, "w"))
     if not options["skip_seed"]:
-        t = time.perf_counter()
+        t, cpu0 = time.perf_counter(), time.process_time()
         seed_city(persons=options["persons"], seed=options["seed"])
         out["seed_seconds"] = round(time.perf_counter() - t, 2)
+        out["seed_cpu_seconds"] = round(time.process_time() - cpu0, 2)
         if connection.vendor == "sqlite":
             out["raw_executemany_seconds"] = round(_baseline_insert(), 2)
             out["seed_ratio_to_raw_insert"] = round(out["seed_seconds"] / out["raw_executemany_seconds"], 2)
+        _partial(out)
+    elif connection.vendor == "sqlite":
+        options["baseline_last"] = True  # seeded earlier: the raw executemany of the same rows is measured last
     user, city = _bench_user()
     # counts for the whole city
     t = time.perf_counter()
@@ -229,6 +262,7 @@ def bench_handle(options, stdout):
         selectors.building_grid(user, b)
         times.append(time.perf_counter() - t)
     out["building_view_p95_ms"] = _p95(times)
+    _partial(out)
     # import
     if not options["skip_import"]:
         street = Area.objects.get(code="611002001000")
@@ -242,12 +276,15 @@ def bench_handle(options, stdout):
         for _row in table.rows():
             pass
         read_s = time.perf_counter() - t
+        cpu0 = time.process_time()
         t = time.perf_counter()
         res = import_ledger(actor=user, area=street, path=path, filename="ledger.xlsx", dry_run=False,
                             error_dir=tempfile.gettempdir())
         imp_s = time.perf_counter() - t
+        imp_cpu = time.process_time() - cpu0
         out["import"] = {"rows": res.total, "created": res.created, "updated": res.updated, "errors": res.errors,
                          "seconds": round(imp_s, 2), "rows_per_second": round(res.total / imp_s),
+                         "cpu_seconds": round(imp_cpu, 2), "rows_per_cpu_second": round(res.total / imp_cpu),
                          "read_only_seconds": round(read_s, 2), "ratio_to_read": round(imp_s / read_s, 2)}
         t = time.perf_counter()
         res2 = import_ledger(actor=user, area=street, path=path, filename="ledger.xlsx", dry_run=False,
@@ -255,20 +292,25 @@ def bench_handle(options, stdout):
         out["import"]["second_run"] = {"created": res2.created, "updated": res2.updated, "unchanged": res2.unchanged,
                                        "seconds": round(time.perf_counter() - t, 2)}
         os.unlink(path)
+        _partial(out)
     if not options["skip_export"]:
+        from fangkong.residents.jobs import persons_export
+
         fd, xpath = tempfile.mkstemp(suffix=".xlsx")
         os.close(fd)
+        gc.collect()
+        reset = _reset_peak_rss()
+        before = _rss_mb("VmRSS")
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "fangkong", "export", "residents", "--area", city.code,
-                               "--as", user.username, "-o", xpath], capture_output=True, text=True, env=os.environ)
-        if proc.returncode:
-            out["export"] = {"error": proc.stderr[-500:]}
-        else:
-            child = json.loads(proc.stdout.strip().splitlines()[-1])
-            out["export"] = {"rows": child["rows"], "seconds": round(time.perf_counter() - t, 2),
-                             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
-                             "file_mb": round(os.path.getsize(xpath) / 2**20, 1)}
+        _path, rows = persons_export(actor=user, area=city, path=xpath)  # streamed: .iterator() + XlsxStreamWriter
+        out["export"] = {"rows": rows, "seconds": round(time.perf_counter() - t, 2), "rss_before_mb": before,
+                         "peak_rss_mb": _rss_mb("VmHWM"), "peak_is_export_only": reset,
+                         "file_mb": round(os.path.getsize(xpath) / 2**20, 1)}
         os.unlink(xpath)
+        _partial(out)
+    if options.get("baseline_last"):
+        out["raw_executemany_seconds"] = round(_baseline_insert(), 2)
+        _partial(out)
     stdout.write(json.dumps(out, ensure_ascii=False))
 
 

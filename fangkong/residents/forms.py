@@ -16,7 +16,7 @@ class PersonForm(forms.Form):
     sex = forms.ChoiceField(label=_("性别"), choices=[("", "—"), *Sex.choices], required=False,
                             widget=forms.Select(attrs=S), help_text=_("居民身份证可不填，由证件号码得出"))
     birth_date = forms.DateField(label=_("出生日期"), required=False,
-                                 widget=forms.DateInput(attrs={**T, "type": "date"}))
+                                 widget=forms.DateInput(attrs={**T, "type": "date"}, format="%Y-%m-%d"))
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False,
                             widget=forms.TextInput(attrs={**T, "inputmode": "tel"}))
     residence_type = forms.ChoiceField(label=_("人口类型"), choices=ResidenceType.choices, initial="resident",

@@ -327,8 +327,6 @@ _LATIN_KEEP_RE = re.compile(r"[^a-z]+")
 
 
 def _syllables(name: str, initials: bool) -> list[str]:
-    lazy_pinyin, Style = _pypinyin()
-    style = Style.FIRST_LETTER if initials else Style.NORMAL
     s = normalize_name(name)
     if not s:
         return []
@@ -341,12 +339,31 @@ def _syllables(name: str, initials: bool) -> list[str]:
         s = s[1:]
     if initials:
         head = [h[0] for h in head]
-    out = head
-    for item in lazy_pinyin(s, style=style, errors="default"):
-        # CJK -> one syllable; non-CJK chunks come back as they were:
-        # keep their Latin letters, lowercased.
-        out.append(item)
-    return out
+    # CJK -> one syllable; non-CJK chunks come back as they were (their Latin letters are kept, lowercased).
+    # Given names repeat far more than full names: the pypinyin call is cached on them (same result).
+    return head + list(_given_syllables(s, initials))
+
+
+@functools.lru_cache(maxsize=131072)
+def _given_syllables(s: str, initials: bool) -> tuple[str, ...]:
+    lazy_pinyin, Style = _pypinyin()
+    style = Style.FIRST_LETTER if initials else Style.NORMAL
+    if 0 < len(s) <= 4 and all(_CJK_RE.match(c) for c in s) and not _has_phrase(s):
+        # no pypinyin phrase inside: it reads the characters one by one, so do exactly that, cached per character
+        return tuple(x for c in s for x in _char_syllable(c, initials))
+    return tuple(lazy_pinyin(s, style=style, errors="default"))
+
+
+@functools.cache
+def _char_syllable(c: str, initials: bool) -> tuple[str, ...]:
+    lazy_pinyin, Style = _pypinyin()
+    return tuple(lazy_pinyin(c, style=Style.FIRST_LETTER if initials else Style.NORMAL, errors="default"))
+
+
+def _has_phrase(s: str) -> bool:
+    from pypinyin.constants import PHRASES_DICT
+
+    return any(s[i:j] in PHRASES_DICT for i in range(len(s)) for j in range(i + 2, len(s) + 1))
 
 
 def _join(parts: list[str]) -> str:

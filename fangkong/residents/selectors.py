@@ -58,7 +58,8 @@ def person_search(actor, q: str, *, area: Area | None = None, tag: str = "") -> 
     if not q:
         return qs.order_by("area_path", "household_id", "id")
     if _LATIN.match(q):
-        return qs.filter(name_initials=q.lower()).order_by("id")
+        # the (name_initials, area_path) index gives this order: the first page is read without sorting every match
+        return qs.filter(name_initials=q.lower()).order_by("area_path", "id")
     if _DIGITS.match(q):
         qu = q.upper()
         if len(q) == 11 and q.startswith("1"):
@@ -86,13 +87,16 @@ def household_history(household: Household) -> list[PersonMove]:
 def building_grid(actor, building: Area) -> dict:
     """floors × rooms of a building (all its units): each room with its household, members and tags."""
     lo, hi = path_range(building.path)
-    hhs = list(household_qs(actor).filter(area_path__gte=lo, area_path__lt=hi)
+    # by the building's own nodes (an equality on area_id): with the actor's scope also a range on area_path,
+    # SQLite could pick the scope's range (the whole city for hq) and walk every household of it
+    nodes = list(Area.objects.filter(path__gte=lo, path__lt=hi).values_list("id", flat=True))
+    hhs = list(household_qs(actor).filter(area_id__in=nodes)
                .values("id", "area_id", "floor", "room", "house_number", "vacant"))
     ids = [h["id"] for h in hhs]
     members: dict[int, list[dict]] = defaultdict(list)
     tags: dict[int, list[str]] = defaultdict(list)
     if ids:
-        people = list(Person.objects.filter(household_id__in=ids).values("id", "household_id", "name", "birth_date",
+        people = list(Person.objects.filter(household_id__in=ids).order_by("id").values("id", "household_id", "name", "birth_date",
                                                                           "relationship", "sex"))
         for p in people:
             members[p["household_id"]].append(p)

@@ -101,3 +101,42 @@ def test_seed_city_is_deterministic_and_valid(world):
     Household.objects.all().delete()
     seed_city(persons=30, seed=5)
     assert list(Person.objects.order_by("id").values_list("name", "id_number")[:50]) == first
+
+
+def test_seed_city_copy_path_on_postgresql(world):
+    """The PostgreSQL bulk path (psycopg 3 COPY): rows land with native types, sequences follow, ORM writes go on."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is the PostgreSQL path; SQLite uses executemany (covered above)")
+    from fangkong.residents.models import CareTag
+    from fangkong.residents.seed import seed_city
+
+    res = seed_city(persons=600, seed=11)
+    assert Person.objects.count() == 600 == res["persons"]
+    assert Household.objects.count() == res["households"]
+    assert CareTag.objects.count() == res["care_tags"]
+    p = Person.objects.order_by("id").first()
+    assert isinstance(p.birth_date, dt.date) and p.created_at.tzinfo is not None
+    assert p.household.area_path == p.area_path and len(p.id_number) == 18
+    assert Event.objects.filter(action="person.seed_city").count() == 1
+    # sequences were moved past the copied ids: the ORM can write right after a seed
+    h = hh(world, world.unit_x, room="9901")
+    assert h.pk > Household.objects.exclude(pk=h.pk).order_by("-pk").values_list("pk", flat=True).first()
+    q = services.person_register(actor=world.hq, area=world.unit_x, household=h, name="李四", id_type="citizen_id",
+                                 id_number=CID, relationship="head")
+    assert q.pk > 600
+    tag = CareTag.objects.create(person=q, tag="pregnant", area_path=q.area_path)
+    assert tag.pk > res["care_tags"]
+    # the search and the building view read the copied rows
+    assert selectors.person_search(world.hq, p.name).filter(pk=p.pk).exists()
+
+
+def test_edit_form_shows_the_birth_date_in_the_date_input(world, client):
+    """<input type=date> only accepts ISO dates: the edit page must not render an empty date."""
+    h = hh(world, world.unit_x)
+    p = services.person_register(actor=world.hq, area=world.unit_x, household=h, name="张三", id_type="citizen_id",
+                                 id_number=CID, relationship="head")
+    client.force_login(world.hq)
+    body = client.get(f"/residents/persons/{p.pk}/edit/").content.decode()
+    assert 'value="1985-02-03"' in body
