@@ -153,6 +153,11 @@ def _handle(options, stdout):
     from fangkong.epi.models import ControlStatus, RulesetOverride
     from fangkong.residents.models import Person
 
+    from django.conf import settings
+
+    # DEBUG=1 (needed outside tests without a SECRET_KEY) makes Django log every query's SQL: not what
+    # production pays, so the measurement switches it off.
+    settings.DEBUG = False
     rng = random.Random(options["seed"])
     if not Area.objects.filter(code="611002000000").exists():
         divisions_load()

@@ -128,10 +128,25 @@ def _stored(qs) -> dict[tuple, tuple]:
     return {(r[1], r[2], r[3]): (r[0], r[4], r[5:]) for r in qs.values_list(*_READ_FIELDS).iterator(chunk_size=10000)}
 
 
+def _event_maker(actor, reason: str, at: dt.datetime):
+    """Build audit events like `event_build`, without Model.__init__ (tens of thousands per recompute)."""
+    from fangkong.audit.services import _jsonable
+
+    proto = event_build(actor=actor, action="-", object_type="epi.controlstatus", reason=reason, at=at)
+    common = {"at": at, "object_type": "epi.controlstatus", "reason": proto.reason, "client_ip": proto.client_ip,
+              "request_id": proto.request_id, "actor_id": proto.actor_id, "actor_name": proto.actor_name}
+    def make(action: str, object_id, object_repr: str, area_path: str, before=None, after=None) -> Event:
+        return bulk.instance(Event, action=action, object_id=str(object_id), object_repr=object_repr[:200],
+                             area_path=area_path, before=_jsonable(before) if before is not None else None,
+                             after=_jsonable(after) if after is not None else None, **common)
+    return make
+
+
 def _apply(desired: list[rules.DesiredStatus], have: dict[tuple, tuple], *, actor, reason: str,
            result: RecomputeResult) -> None:
     """Write the difference between the desired statuses and the stored ones (see `_stored`)."""
     now = timezone.now()
+    event = _event_maker(actor, reason, now)
     creates: list[ControlStatus] = []
     updates: list[ControlStatus] = []
     delete_ids: list[int] = []
@@ -146,26 +161,25 @@ def _apply(desired: list[rules.DesiredStatus], have: dict[tuple, tuple], *, acto
         row = tuple(values[f] for f in _DIFF_FIELDS)
         stored = have.get(key)
         if stored is None:
-            creates.append(ControlStatus(person_id=d.person_id, fact_key=d.fact_key, phase_index=d.phase_index,
-                                         origin=StatusOrigin.DERIVED, **values))
+            creates.append(bulk.instance(ControlStatus, id=None, person_id=d.person_id, fact_key=d.fact_key,
+                                         phase_index=d.phase_index, origin=StatusOrigin.DERIVED, created_at=now,
+                                         updated_at=now, **values))
             continue
         pk, created_at, old = stored
         if old == row:
             result.unchanged += 1
             continue
-        updates.append(ControlStatus(pk=pk, person_id=d.person_id, fact_key=d.fact_key, phase_index=d.phase_index,
-                                     origin=StatusOrigin.DERIVED, created_at=created_at, updated_at=now, **values))
+        updates.append(bulk.instance(ControlStatus, id=pk, person_id=d.person_id, fact_key=d.fact_key,
+                                     phase_index=d.phase_index, origin=StatusOrigin.DERIVED, created_at=created_at,
+                                     updated_at=now, **values))
         before = {f: old[i] for f, i in zip(_EVENT_FIELDS, _EVENT_IDX, strict=True) if old[i] != row[i]}
-        events.append(event_build(actor=actor, action="control_status.update", object_type="epi.controlstatus",
-                                  object_id=pk, object_repr=f"{d.person_id} {d.kind}", area_path=d.area_path,
-                                  before=before, after={f: values[f] for f in before}, reason=reason, at=now))
+        events.append(event("control_status.update", pk, f"{d.person_id} {d.kind}", d.area_path,
+                            before=before, after={f: values[f] for f in before}))
     for key, (pk, _created, old) in have.items():
         if key not in seen:
             delete_ids.append(pk)
-            events.append(event_build(actor=actor, action="control_status.delete", object_type="epi.controlstatus",
-                                      object_id=pk, object_repr=f"{key[0]} {old[0]}", area_path=old[-1],
-                                      before={f: old[i] for f, i in zip(_EVENT_FIELDS, _EVENT_IDX, strict=True)},
-                                      reason=reason, at=now))
+            events.append(event("control_status.delete", pk, f"{key[0]} {old[0]}", old[-1],
+                                before={f: old[i] for f, i in zip(_EVENT_FIELDS, _EVENT_IDX, strict=True)}))
     for chunk in fact_registry.chunks(delete_ids):
         ControlStatus.objects.filter(pk__in=chunk).delete()
     if updates:
@@ -177,10 +191,8 @@ def _apply(desired: list[rules.DesiredStatus], have: dict[tuple, tuple], *, acto
     if creates:
         bulk.insert(ControlStatus, creates)
         for s in creates:
-            events.append(event_build(actor=actor, action="control_status.create", object_type="epi.controlstatus",
-                                      object_id=s.pk or "", object_repr=f"{s.person_id} {s.kind}",
-                                      area_path=s.area_path, after={f: getattr(s, f) for f in _EVENT_FIELDS},
-                                      reason=reason, at=now))
+            events.append(event("control_status.create", s.pk or "", f"{s.person_id} {s.kind}", s.area_path,
+                                after={f: getattr(s, f) for f in _EVENT_FIELDS}))
     bulk.insert(Event, events)
     result.created += len(creates)
     result.updated += len(updates)
