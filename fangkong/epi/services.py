@@ -5,11 +5,14 @@ leaves an audit event."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from fangkong.audit.services import event_build, event_record, snapshot
@@ -123,9 +126,36 @@ _READ_FIELDS = ("pk", "person_id", "fact_key", "phase_index", "created_at", *_DI
 _EVENT_IDX = tuple(_DIFF_FIELDS.index(f) for f in _EVENT_FIELDS)
 
 
+_JSON_FIELDS = ("override_notes", "test_days")
+_JSON_IDX = tuple(_DIFF_FIELDS.index(f) for f in _JSON_FIELDS)
+
+
 def _stored(qs) -> dict[tuple, tuple]:
-    """(person, fact key, phase) -> (pk, created_at, diff values): plain tuples, no model instances."""
-    return {(r[1], r[2], r[3]): (r[0], r[4], r[5:]) for r in qs.values_list(*_READ_FIELDS).iterator(chunk_size=10000)}
+    """(person, fact key, phase) -> (pk, created_at, diff values): plain tuples, no model instances.
+
+    The two JSON columns are read as text (decoding 160,000 small lists was a third of the read); `_same`
+    compares them as text first and decodes only when the texts differ."""
+    qs = qs.annotate(**{f"{f}_text": Cast(f, TextField()) for f in _JSON_FIELDS})
+    fields = [f"{f}_text" if f in _JSON_FIELDS else f for f in _READ_FIELDS]
+    return {(r[1], r[2], r[3]): (r[0], r[4], r[5:]) for r in qs.values_list(*fields)}
+
+
+def _json_text(v) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _same(old: tuple, row: tuple) -> bool:
+    """`row` carries the JSON values as `_json_text`; `old` as the database's text (PostgreSQL's jsonb text
+    equals it; other spellings, e.g. SQLite's escaped unicode, are decoded and compared as values)."""
+    if old == row:
+        return True
+    for i, v in enumerate(row):
+        if old[i] == v:
+            continue
+        if i in _JSON_IDX and old[i] is not None and json.loads(old[i]) == json.loads(v):
+            continue
+        return False
+    return True
 
 
 def _event_maker(actor, reason: str, at: dt.datetime):
@@ -158,7 +188,7 @@ def _apply(desired: list[rules.DesiredStatus], have: dict[tuple, tuple], *, acto
             continue
         seen.add(key)
         values = _values(d)
-        row = tuple(values[f] for f in _DIFF_FIELDS)
+        row = tuple(_json_text(values[f]) if f in _JSON_FIELDS else values[f] for f in _DIFF_FIELDS)
         stored = have.get(key)
         if stored is None:
             creates.append(bulk.instance(ControlStatus, id=None, person_id=d.person_id, fact_key=d.fact_key,
@@ -166,7 +196,7 @@ def _apply(desired: list[rules.DesiredStatus], have: dict[tuple, tuple], *, acto
                                          updated_at=now, **values))
             continue
         pk, created_at, old = stored
-        if old == row:
+        if _same(old, row):
             result.unchanged += 1
             continue
         updates.append(bulk.instance(ControlStatus, id=pk, person_id=d.person_id, fact_key=d.fact_key,
