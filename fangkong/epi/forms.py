@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.epi.models import AssistOutcome, CaseKind, ContactCategory
 from fangkong.epi.rules import PHASE_KINDS, load_rulesets
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO: what <input type=date> reads
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -34,6 +34,19 @@ class CaseForm(forms.Form):
     home_address = forms.CharField(label=_("居住地"), required=False, max_length=300)
     work_address = forms.CharField(label=_("工作地"), required=False, max_length=300)
     investigation = forms.CharField(label=_("流调记录"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CaseEditForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=CaseKind.choices)
+    onset_date = forms.DateField(label=_("发病日期"), required=False, widget=DATE)
+    sampled_date = forms.DateField(label=_("阳性采样日期"), required=False, widget=DATE)
+    isolated_date = forms.DateField(label=_("隔离/收治日期"), required=False, widget=DATE)
+    released_date = forms.DateField(label=_("解除/出院日期"), required=False, widget=DATE,
+                                    help_text=_("填写后，病例本人的管控状态到此日结束"))
+    home_address = forms.CharField(label=_("居住地"), required=False, max_length=300)
+    work_address = forms.CharField(label=_("工作地"), required=False, max_length=300)
+    investigation = forms.CharField(label=_("流调记录"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(label=_("修改说明"), required=False, max_length=300)
 
 
 class EntryForm(forms.Form):

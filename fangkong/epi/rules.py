@@ -27,6 +27,7 @@ TOML schema (one file per regime, ``situations.toml`` is shared and is not a rul
     name = "密切接触者"
     day_one = "last_exposure"              # optional, overrides the rule set default
     release = "all_tests_negative"         # all_tests_negative | retest_negative | ct_threshold | clinical
+                                           # | area_lifted (residents of a risk area: ends with the area)
     release_text = "..."
     [[close_contact.phases]]
     kind = "centralized_isolation"         # see PHASE_KINDS
@@ -86,7 +87,9 @@ PHASE_KINDS = {
     "home_isolation": "居家隔离医学观察",
     "home_health_monitoring": "居家健康监测",
     "home_medical_observation": "居家医学观察",
-    "stay_at_home": "居家足不出户等待复核",
+    "stay_at_home": "居家足不出户",
+    # 中风险区 / 管控区: 人不出区 (people stay inside the area; no home confinement).
+    "stay_in_area": "人不出区",
     # Not a restriction of movement: only the tests are required (第九版 低风险区 三天两检).
     "test_only": "核酸检测",
 }
@@ -99,8 +102,20 @@ CATEGORY_CODES = (
     "inbound_traveller",
     "pool_positive",
     "infection",
+    # Living in a risk area while it is in force (open-ended; ended when the area is downgraded or lifted).
+    "in_high_risk_area",
+    "in_medium_risk_area",
+    "in_sealed_area",  # 第八版 封控区
+    "in_controlled_area",  # 第八版 管控区
 )
-RELEASE_MODES = ("all_tests_negative", "retest_negative", "ct_threshold", "clinical")
+# The category of the people living in an area of a level (levels without one, e.g. 低风险区: none).
+RESIDENCE_CATEGORIES = {
+    "high": "in_high_risk_area",
+    "medium": "in_medium_risk_area",
+    "sealed": "in_sealed_area",
+    "controlled": "in_controlled_area",
+}
+RELEASE_MODES = ("all_tests_negative", "retest_negative", "ct_threshold", "clinical", "area_lifted")
 NEGATIVE_ROUND_MODES = ("none", "on_day", "within_last_days")
 AFTER_CASE = ("next_day", "same_day")
 WITHOUT_CASE = ("designation_day", "next_day")
@@ -666,6 +681,21 @@ def apply_overrides(ruleset: RuleSet, overrides: Mapping[str, Any], *, source: s
     return rs
 
 
+# Top-level tables of a rule set that no control status depends on.
+_NO_STATUS_TABLES = frozenset({"contact", "area", "levels", "downgrade"})
+
+
+def override_categories(ruleset: RuleSet, path: str) -> set[str] | None:
+    """The categories whose statuses an override of ``path`` can change: {category} for a path inside a
+    category table, the empty set for values no status depends on, None (all) otherwise."""
+    head = path.split(".", 1)[0]
+    if head in ruleset.categories:
+        return {head}
+    if head in _NO_STATUS_TABLES:
+        return set()
+    return None
+
+
 def _leaf(obj: Any, segs: list[str]) -> Any:
     for seg in segs:
         if (
@@ -884,6 +914,10 @@ def release_decision(
     positives = sorted(d for d, r in in_phase if r in POSITIVE_RESULTS)
     if positives:
         reasons.append(f"{format_date(positives[0])}核酸检测结果为阳性，不能解除，转阳性感染者处置")
+        return Decision(False, ph.rule_id, reasons)
+
+    if plan.release == "area_lifted":
+        reasons.append(f"{sn}：{plan.category_name}{plan.release_text}，随通告自动结束，不能单独解除")
         return Decision(False, ph.rule_id, reasons)
 
     if plan.release == "clinical":
@@ -1171,11 +1205,13 @@ class Fact:
     last_exposure: date | None = None
     isolation_start: date | None = None
     arrival: date | None = None
-    end_override: date | None = None  # an open-ended phase ended by its evidence (released case)
+    end_override: date | None = None  # an open-ended phase ended by its evidence (released case, lifted area)
+    period: str = ""  # tells apart two facts of the same evidence and category (an area high twice)
 
     @property
     def key(self) -> str:
-        return f"{self.provider}:{self.evidence_type}:{self.evidence_id}:{self.category}"
+        key = f"{self.provider}:{self.evidence_type}:{self.evidence_id}:{self.category}"
+        return f"{key}:{self.period}" if self.period else key
 
 
 @dataclass(frozen=True)
@@ -1222,28 +1258,39 @@ def desired_statuses(
     """
     out: list[DesiredStatus] = []
     skipped: list[NotApplicable] = []
+    # Thousands of facts share a rule set, a category and dates: plan each combination once.
+    plans: dict[tuple, tuple[Any, Any]] = {}
     for fact in facts:
         rs = ruleset_for(fact)
         if rs is None:
             skipped.append(NotApplicable(fact, f"{format_date(fact.ruleset_date)}无适用的防控方案"))
             continue
-        try:
-            plan = control_plan(
-                rs,
-                fact.category,
-                last_exposure=fact.last_exposure or fact.isolation_start or fact.arrival or fact.ruleset_date,
-                isolation_start=fact.isolation_start or fact.last_exposure,
-                arrival=fact.arrival or fact.last_exposure,
-            )
-        except RuleNotApplicable as exc:
-            skipped.append(NotApplicable(fact, str(exc)))
+        last_exposure = fact.last_exposure or fact.isolation_start or fact.arrival or fact.ruleset_date
+        isolation_start = fact.isolation_start or fact.last_exposure
+        arrival = fact.arrival or fact.last_exposure
+        pkey = (id(rs), fact.category, last_exposure, isolation_start, arrival)
+        cached = plans.get(pkey)
+        if cached is None:
+            try:
+                plan = control_plan(rs, fact.category, last_exposure=last_exposure, isolation_start=isolation_start,
+                                    arrival=arrival)
+            except RuleNotApplicable as exc:
+                plan = str(exc)
+            phases = None
+            if not isinstance(plan, str):
+                cat_prefix = f"{fact.category}."
+                cat_paths = [p for p in rs.overridden
+                             if p.startswith(cat_prefix) and not p.startswith(cat_prefix + "phases.")]
+                # The overrides that shaped each phase: its own values and the category's (release, day 1).
+                phases = [(ph, tuple(override_notes(rs, f"{cat_prefix}phases.{ph.index}.")) + tuple(
+                    n for p in cat_paths for n in override_notes(rs, p)), tuple(t.date for t in ph.tests))
+                    for ph in plan.phases]
+            cached = plans[pkey] = (rs, plan, phases)
+        _rs, plan, phases = cached
+        if isinstance(plan, str):
+            skipped.append(NotApplicable(fact, plan))
             continue
-        cat_prefix = f"{fact.category}."
-        cat_paths = [p for p in rs.overridden if p.startswith(cat_prefix) and not p.startswith(cat_prefix + "phases.")]
-        for ph in plan.phases:
-            # The overrides that shaped this phase: its own values and the category's (release, day 1).
-            notes = tuple(override_notes(rs, f"{cat_prefix}phases.{ph.index}.")) + tuple(
-                n for p in cat_paths for n in override_notes(rs, p))
+        for ph, notes, test_days in phases:
             end = ph.end
             if end is None and fact.end_override is not None:
                 end = max(fact.end_override, ph.start)
@@ -1267,17 +1314,19 @@ def desired_statuses(
                     evidence_id=str(fact.evidence_id),
                     evidence_label=fact.evidence_label,
                     area_path=fact.area_path,
-                    test_days=tuple(t.date for t in ph.tests),
+                    test_days=test_days,
                 )
             )
     return out, skipped
 
 
 def status_sentence(
-    *, kind_name: str, start: date, end: date | None, why: str, today: date
+    *, kind_name: str, start: date, end: date | None, why: str, today: date, until: str = ""
 ) -> str:
-    """'因……，自2022年11月3日起实行集中隔离医学观察，至2022年11月9日止（今天为第3天）'."""
-    until = f"至{format_date(end)}止" if end is not None else "直至符合解除条件"
+    """'因……，自2022年11月3日起实行集中隔离医学观察，至2022年11月9日止（今天为第3天）'.
+
+    ``until`` replaces "直至符合解除条件" for open-ended statuses (a risk area: "直至所在风险区降级或解除")."""
+    until = f"至{format_date(end)}止" if end is not None else (until or "直至符合解除条件")
     text = f"因{why}，自{format_date(start)}起实行{kind_name}，{until}"
     if start <= today and (end is None or today <= end):
         text += f"（今天为第{day_number(start, today)}天）"

@@ -87,6 +87,9 @@ class StatusLine:
     test_days: list[str] = field(default_factory=list)
 
 
+AREA_UNTIL = "直至所在风险区降级或解除"
+
+
 def _line(s: ControlStatus, today: dt.date) -> StatusLine:
     kind_name = rules.PHASE_KINDS.get(s.kind, s.kind)
     why = s.evidence_label
@@ -95,7 +98,8 @@ def _line(s: ControlStatus, today: dt.date) -> StatusLine:
     current = s.start <= today and (s.end is None or today <= s.end)
     return StatusLine(
         id=s.pk, kind=s.kind, kind_name=kind_name, start=s.start, end=s.end, current=current, why=why,
-        sentence=rules.status_sentence(kind_name=kind_name, start=s.start, end=s.end, why=why, today=today),
+        sentence=rules.status_sentence(kind_name=kind_name, start=s.start, end=s.end, why=why, today=today,
+                                       until=AREA_UNTIL if s.category in rules.RESIDENCE_CATEGORIES.values() else ""),
         rule_id=s.rule_id, ruleset=f"{s.ruleset_name}（第{s.ruleset_version}版数据）" if s.ruleset_id else "",
         origin=s.origin, evidence_type=s.evidence_type, evidence_id=s.evidence_id, evidence_label=s.evidence_label,
         explanation=s.explanation, override_notes=list(s.override_notes or []),

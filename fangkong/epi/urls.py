@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:case_id>/entries/", views.case_entry, name="case_entry"),
     path("cases/<int:case_id>/contacts/new/", views.contact_new, name="contact_new"),
     path("cases/<int:case_id>/suggest/", views.suggest, name="suggest"),

@@ -88,6 +88,30 @@ def case_detail(request, case_id):
 
 
 @login_required
+def case_edit(request, case_id):
+    """Kind, dates (release included) and addresses of a case, through `case_update` (which recomputes)."""
+    case = selectors.case_get(request.user, case_id)
+    if not can(request.user, services.MANAGE, case.area_path):
+        raise NotFound()
+    initial = {f: getattr(case, f) for f in forms.CaseEditForm.base_fields if f != "reason"}
+    form = forms.CaseEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        changed = {k: v for k, v in data.items() if v != initial.get(k) and not (v in ("", None) and not initial.get(k))}
+        try:
+            if changed:
+                services.case_update(actor=request.user, case=case, reason=reason, **changed)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已保存病例信息，管控状态已重新计算。") if changed else _("没有修改。"))
+            return redirect("epi:case_detail", case_id=case.pk)
+    return render(request, "epi/form.html", {"form": form, "case": case,
+                                             "title": _("修改病例 #%(n)s") % {"n": case.pk}})
+
+
+@login_required
 @require_POST
 def case_entry(request, case_id):
     case = selectors.case_get(request.user, case_id)

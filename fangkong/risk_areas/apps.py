@@ -12,3 +12,9 @@ class RiskAreasConfig(AppConfig):
 
         for model in (RiskArea, Notice, Issuer):
             register_path_carrier(model)
+        from django.apps import apps
+
+        if apps.is_installed("fangkong.epi"):
+            from fangkong.risk_areas import epi_facts
+
+            epi_facts.register()

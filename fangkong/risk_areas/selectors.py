@@ -245,14 +245,17 @@ def _person_matches(member: RiskAreaMember, area_path: str, hh_path: str | None,
     return member.kind != MemberKind.ROOM or room == member.room
 
 
-def risk_area_memberships_for_persons(person_ids: list[int]) -> dict[int, list[tuple[RiskArea, str, datetime]]]:
+def risk_area_memberships_for_persons(person_ids: list[int], *, include_lifted: bool = False,
+                                      ) -> dict[int, list[tuple[RiskArea, str, datetime]]]:
     """Which current (active) risk areas each person lives in: {person_id: [(area, level, since)]}.
 
-    Unscoped (a fact for the control-status engine). Persons in no area are left out.
+    Unscoped (a fact for the control-status engine). Persons in no area are left out. With
+    `include_lifted`, lifted areas too (level "", since = lifted time): their ended statuses stay.
     """
     if not person_ids:
         return {}
-    areas = list(RiskArea.objects.filter(status=RiskAreaStatus.ACTIVE).prefetch_related("members"))
+    statuses = [RiskAreaStatus.ACTIVE, RiskAreaStatus.LIFTED] if include_lifted else [RiskAreaStatus.ACTIVE]
+    areas = list(RiskArea.objects.filter(status__in=statuses).prefetch_related("members"))
     if not areas:
         return {}
     rows = Person.objects.filter(pk__in=person_ids).values_list(

@@ -19,7 +19,7 @@ from fangkong.audit.services import event_record, snapshot
 from fangkong.core.errors import ServiceError
 from fangkong.core.scoping import authorize, can
 from fangkong.epi import rules
-from fangkong.risk_areas import selectors
+from fangkong.risk_areas import epi_facts, selectors
 from fangkong.risk_areas.choices import (
     CHANGE_EVENT,
     ChangeKind,
@@ -211,6 +211,10 @@ def risk_area_member_add(*, actor, risk_area: RiskArea, member: Mapping[str, Any
         event_record(actor=actor, action="risk_area.member_add", obj=risk_area,
                      after={"kind": m.kind, "area": m.area.code if m.area else "", "floor": m.floor, "room": m.room,
                             "boundary_text": m.boundary_text})
+        if risk_area.status != RiskAreaStatus.PROPOSED:
+            epi_facts.statuses_changed_to_epi(
+                actor=actor, risk_areas=[risk_area],
+                reason=f"风险区域“{selectors.risk_area_display_name(risk_area)}”增加组成部分")
     public_cache_bump()
     return m
 
@@ -235,6 +239,11 @@ def _apply(ra: RiskArea, *, kind: str, to_level: str, effective_at: dt.datetime,
     ra.save()
     RiskAreaEvent.objects.create(risk_area=ra, kind=CHANGE_EVENT[kind], from_level=from_level, to_level=to_level,
                                  effective_at=effective_at, notice=notice, actor=_user(actor), note=note)
+    # The residents' control statuses follow the area (epi app), recomputed once this commits.
+    epi_facts.statuses_changed_to_epi(
+        actor=actor, risk_areas=[ra],
+        reason=f"风险区域“{selectors.risk_area_display_name(ra)}”{ChangeKind(kind).label}"
+               + (f"（{notice}）" if notice is not None else ""))
 
 
 # --------------------------------------------------------------------------------------------------

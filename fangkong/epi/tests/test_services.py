@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fangkong.audit.models import Event
 from fangkong.core.errors import NotFound, ServiceError
-from fangkong.epi import selectors, services
+from fangkong.epi import rules, selectors, services
 from fangkong.epi.models import Case, Contact, ContactSuggestion, ControlStatus, StatusOrigin
 
 D = dt.date
@@ -259,6 +259,8 @@ def test_county_override_with_four_eyes_recomputes_and_is_shown(world, people, e
     assert exc.value.code == "self_approval"
     result = services.override_approve(actor=epi2, override=o)
     assert result.updated == 1  # only the phase the override shaped (home monitoring) changes
+    # only 第九版 close-contact statuses were read: the case's own status was not even looked at
+    assert (result.unchanged, result.persons) == (1, 1)
     got = _statuses(people["spouse"])
     assert [(g[1], g[2]) for g in got] == [(D(2022, 11, 1), D(2022, 11, 7)), (D(2022, 11, 8), D(2022, 11, 12))]
     line = selectors.person_status_summary(world.epi, people["spouse"], today=D(2022, 11, 9))[0]
@@ -270,6 +272,21 @@ def test_county_override_with_four_eyes_recomputes_and_is_shown(world, people, e
     assert resolver.for_date(world.z.path, D(2022, 11, 1)).categories["close_contact"].phases[0].days == 7
     services.override_revoke(actor=epi2, override=o, reason="恢复")
     assert _statuses(people["spouse"])[1][2] == D(2022, 11, 10)
+
+
+def test_overrides_recompute_only_what_they_can_change(world, people, epi2):
+    di9 = rules.ruleset_get("di9ban")
+    assert rules.override_categories(di9, "close_contact.phases.1.days") == {"close_contact"}
+    assert rules.override_categories(di9, "contact.lookback_days") == set()
+    assert rules.override_categories(di9, "downgrade.high_medium.days_without_case") == set()
+    assert rules.override_categories(di9, "day_one") is None
+    _case(world, people)
+    o = services.override_propose(actor=world.epi, county=world.county, ruleset_id="di9ban",
+                                  path="contact.lookback_days", value=5, reason="县指挥部决定延长追溯期")
+    before = Event.objects.filter(action__startswith="control_status.").count()
+    result = services.override_approve(actor=epi2, override=o)
+    assert (result.persons, result.updated, result.unchanged) == (0, 0, 0)
+    assert Event.objects.filter(action__startswith="control_status.").count() == before
 
 
 def test_recompute_is_idempotent_and_removes_statuses_without_facts(world, people):
