@@ -144,6 +144,7 @@ def _assist_csv(county, rows, rng):
 
 
 def _handle(options, stdout):
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
@@ -152,8 +153,6 @@ def _handle(options, stdout):
     from fangkong.epi import selectors, services
     from fangkong.epi.models import ControlStatus, RulesetOverride
     from fangkong.residents.models import Person
-
-    from django.conf import settings
 
     # DEBUG=1 (needed outside tests without a SECRET_KEY) makes Django log every query's SQL: not what
     # production pays, so the measurement switches it off.

@@ -15,13 +15,12 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from fangkong.audit.models import Event
 from fangkong.audit.services import event_build, event_record, snapshot
 from fangkong.core.errors import ServiceError
 from fangkong.core.scoping import authorize, path_range
-from fangkong.audit.models import Event
-from fangkong.epi import bulk
+from fangkong.epi import bulk, rules
 from fangkong.epi import facts as fact_registry
-from fangkong.epi import rules
 from fangkong.epi.models import (
     Case,
     CaseKind,
