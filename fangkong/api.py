@@ -6,14 +6,12 @@ Missing and out-of-scope records both answer 404 {"detail": "Not Found"}.
 
 from __future__ import annotations
 
-import importlib
-
-from django.apps import apps
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 
 from fangkong.accounts.services import token_authenticate
+from fangkong.core.app_modules import app_modules
 from fangkong.core.errors import PermissionDenied, ServiceError
 
 
@@ -60,15 +58,7 @@ def refused(request, exc):
 
 
 def _register_routers() -> None:
-    for config in apps.get_app_configs():
-        if not config.name.startswith("fangkong."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.api")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.api":
-                raise
-            continue
+    for config, module in app_modules("api"):
         prefix = getattr(module, "PREFIX", "/" + config.label.replace("_", "-"))
         api.add_router(prefix, module.router)
 

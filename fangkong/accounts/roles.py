@@ -8,9 +8,7 @@ it* — see `fangkong.core.scoping`.
 from __future__ import annotations
 
 import functools
-import importlib
 
-from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,15 +68,9 @@ CORE_GRANTS: dict[str, frozenset[str]] = {
 @functools.cache
 def grants() -> dict[str, frozenset[str]]:
     table = dict(CORE_GRANTS)
-    for config in apps.get_app_configs():
-        if not config.name.startswith("fangkong."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.permissions")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.permissions":
-                raise
-            continue
+    from fangkong.core.app_modules import app_modules
+
+    for _config, module in app_modules("permissions"):
         for action, roles in module.GRANTS.items():
             if action in table:
                 raise RuntimeError(f"permission {action} declared twice")

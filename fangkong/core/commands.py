@@ -12,13 +12,13 @@ An app declares them in `<app>/cli.py`:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+
+from fangkong.core.app_modules import app_modules
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,7 @@ class Subcommand:
 
 def collect(kind: str) -> dict[str, Subcommand]:
     found: dict[str, Subcommand] = {}
-    for config in apps.get_app_configs():
-        if not config.name.startswith("fangkong."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.cli":
-                raise
-            continue
+    for _config, module in app_modules("cli"):
         found.update(getattr(module, kind, {}))
     return found
 

@@ -6,10 +6,8 @@ An item shows when the user holds its action somewhere; the order is the `order`
 from __future__ import annotations
 
 import functools
-import importlib
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.urls import reverse
 
 from fangkong.core.scoping import has_any
@@ -31,15 +29,9 @@ class NavItem:
 @functools.cache
 def all_items() -> list[NavItem]:
     items: list[NavItem] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("fangkong."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.nav")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.nav":
-                raise
-            continue
+    from fangkong.core.app_modules import app_modules
+
+    for _config, module in app_modules("nav"):
         items.extend(module.NAV)
     return sorted(items, key=lambda i: (i.order, i.url_name))
 

@@ -382,50 +382,8 @@ def render_text(notice: Notice) -> str:
 
 #: Styles for :func:`render_html` output; the PDF uses them, the web page can
 #: serve the same text as a static file.  No font files are referenced here.
-NOTICE_CSS = """\
-.notice {
-  font-family: "Noto Serif CJK SC", "Source Han Serif SC", "FangSong", "仿宋",
-    "SimSun", "宋体", serif;
-  font-size: 16pt;
-  line-height: 1.75;
-  color: #000;
-  max-width: 42em;
-}
-.notice-header { margin-bottom: 1.5em; }
-.notice-title {
-  font-size: 22pt;
-  font-weight: bold;
-  line-height: 1.5;
-  text-align: center;
-  margin: 0 0 0.5em 0;
-}
-.notice-number {
-  text-align: center;
-  margin: 0;
-}
-.notice-para {
-  text-indent: 2em;
-  text-align: justify;
-  margin: 0;
-}
-.notice-group { margin: 0; }
-.notice-group-heading {
-  font-size: 16pt;
-  font-weight: bold;
-  text-indent: 2em;
-  margin: 0;
-}
-.notice-closing { margin-top: 0.5em; }
-.notice-signature {
-  margin-top: 2em;
-  text-align: right;
-}
-.notice-issuer, .notice-date {
-  text-align: right;
-  margin: 0;
-  padding-right: 2em;
-}
-"""
+# The one copy lives in the static file the web page serves; the PDF reads the same file.
+NOTICE_CSS = (Path(__file__).resolve().parent / "static" / "risk_areas" / "notice.css").read_text(encoding="utf-8")
 
 
 def _esc(text: str) -> str:

@@ -49,20 +49,9 @@ class Registry:
 
 
 def all_cases() -> list[Case]:
-    import importlib
-
-    from django.apps import apps
+    from fangkong.core.app_modules import app_modules
 
     cases: list[Case] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("fangkong."):
-            continue
-        name = f"{config.name}.tests.permission_cases"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
+    for _config, module in app_modules("tests.permission_cases"):
         cases.extend(module.CASES)
     return cases
