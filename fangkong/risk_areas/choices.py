@@ -13,6 +13,7 @@ class MemberKind(models.TextChoices):
     FLOOR = "floor", _("楼层")
     ROOM = "room", _("房间")
     BOUNDARY = "boundary", _("文字边界")
+    REST = "rest", _("其他区域（除外）")
 
 
 class ChangeKind(models.TextChoices):

@@ -69,11 +69,19 @@ def _areas(ids: set[int] | None = None) -> list[tuple[RiskArea, list[Period]]]:
     qs = RiskArea.objects.filter(status__in=[RiskAreaStatus.ACTIVE, RiskAreaStatus.LIFTED])
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    areas = list(qs.prefetch_related("members"))
+    areas = list(qs.prefetch_related(*selectors._PREFETCH))  # noqa: SLF001
     events: dict[int, list[RiskAreaEvent]] = {}
     for e in RiskAreaEvent.objects.filter(risk_area__in=[a.pk for a in areas]).order_by("effective_at", "id"):
         events.setdefault(e.risk_area_id, []).append(e)
     return [(a, periods(events.get(a.pk, []))) for a in areas]
+
+
+def _clip(ps: list[Period], from_day: dt.date | None) -> list[Period]:
+    """The periods from `from_day` on (a resident of a "rest of X" area whose excluded area was lifted
+    counts from the lift day)."""
+    if from_day is None:
+        return ps
+    return [Period(p.level, max(p.start, from_day), p.end) for p in ps if p.end is None or p.end >= from_day]
 
 
 def _facts(person_id: int, area_path: str, ra: RiskArea, name: str, ps: list[Period]) -> list:
@@ -101,10 +109,10 @@ def _facts(person_id: int, area_path: str, ra: RiskArea, name: str, ps: list[Per
 def facts_for(person_ids: list[int]) -> list:
     if not person_ids:
         return []
-    memberships = selectors.risk_area_memberships_for_persons(person_ids, include_lifted=True)
+    memberships = selectors.risk_area_memberships_from(person_ids, include_lifted=True)
     if not memberships:
         return []
-    area_ids = {ra.pk for rows in memberships.values() for ra, _level, _since in rows}
+    area_ids = {ra.pk for rows in memberships.values() for ra, _from in rows}
     by_pk = {ra.pk: (ra, ps) for ra, ps in _areas(area_ids)}
     names = selectors.display_names([ra for ra, _ in by_pk.values()])
     from fangkong.residents.models import Person
@@ -112,9 +120,9 @@ def facts_for(person_ids: list[int]) -> list:
     paths = dict(Person.objects.filter(pk__in=list(memberships)).values_list("pk", "area_path"))
     out = []
     for pid, rows in memberships.items():
-        for ra, _level, _since in rows:
+        for ra, from_day in rows:
             ra, ps = by_pk[ra.pk]
-            out.extend(_facts(pid, paths[pid], ra, names.get(ra.pk, str(ra)), ps))
+            out.extend(_facts(pid, paths[pid], ra, names.get(ra.pk, str(ra)), _clip(ps, from_day)))
     return out
 
 
@@ -127,10 +135,10 @@ def facts_in(path: str) -> list:
     for ra, ps in areas:
         if not ps:
             continue
-        rows = selectors.persons_in_risk_area(ra).filter(area_path__gte=lo, area_path__lt=hi).values_list(
-            "pk", "area_path")
-        for pid, area_path in rows:
-            out.extend(_facts(pid, area_path, ra, names.get(ra.pk, str(ra)), ps))
+        persons = selectors.persons_in_risk_area(ra).filter(area_path__gte=lo, area_path__lt=hi)
+        from_days = selectors.persons_in_risk_area_from(ra, persons)
+        for pid, area_path in persons.values_list("pk", "area_path"):
+            out.extend(_facts(pid, area_path, ra, names.get(ra.pk, str(ra)), _clip(ps, from_days.get(pid))))
     return out
 
 

@@ -72,7 +72,9 @@ class RiskArea(models.Model):
 
 class RiskAreaMember(models.Model):
     """One part of a risk area: a tree node (compound, building, unit, village group, community),
-    a floor or a room of a building/unit, or a written boundary with a drawn outline."""
+    a floor or a room of a building/unit, a written boundary with a drawn outline, or "the rest of X"
+    (kind rest: the node X minus the `excluded` risk areas while they are not lifted — "城关街道其他区域",
+    "山阳县除高风险区以外区域")."""
 
     risk_area = models.ForeignKey(RiskArea, on_delete=models.CASCADE, related_name="members")
     kind = models.CharField(_("类型"), max_length=16, choices=MemberKind.choices)
@@ -83,6 +85,8 @@ class RiskAreaMember(models.Model):
     room = models.CharField(_("房号"), max_length=20, blank=True)
     boundary_text = models.TextField(_("四至边界"), blank=True)
     outline = models.JSONField(_("轮廓(GeoJSON)"), null=True, blank=True)
+    excluded = models.ManyToManyField(RiskArea, blank=True, related_name="excluded_by",
+                                      verbose_name=_("除外的风险区域"))
     order = models.PositiveIntegerField(default=0)
 
     class Meta:

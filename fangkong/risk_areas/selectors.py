@@ -109,6 +109,8 @@ def _member_parts(member: RiskAreaMember, by_code: dict[str, Area]) -> tuple[str
         return "", member.boundary_text.strip()
     area = member.area
     assert area is not None
+    if member.kind == MemberKind.REST:
+        return "", _rest_name(member, area, by_code)
     chain = _chain(area, by_code)
     street = chain.get(Level.STREET)
     community = chain.get(Level.COMMUNITY)
@@ -140,6 +142,35 @@ def _member_parts(member: RiskAreaMember, by_code: dict[str, Area]) -> tuple[str
     return prefix, leaf
 
 
+def excluded_level_names(member: RiskAreaMember) -> list[str]:
+    """The level names of the areas a "rest" member leaves out, highest first ("高风险区"). The level each
+    was proposed at, so that a published notice keeps its words after the excluded area is lifted."""
+    found: dict[str, int] = {}
+    for ex in member.excluded.all():
+        level = ex.proposed_level or ex.level
+        try:
+            rs = ruleset_of(ex)
+            rank = list(rs.levels).index(level)
+            found.setdefault(rules.level_name(rs, level), rank)
+        except (LookupError, ValueError):
+            continue
+    return [name for name, _rank in sorted(found.items(), key=lambda kv: kv[1])]
+
+
+def _rest_name(member: RiskAreaMember, area: Area, by_code: dict[str, Area]) -> str:
+    """As the notices write the rest of a node: a county "除高风险区以外区域" (the notice puts the county
+    first: "山阳县除高风险区以外区域"), a street "城关街道其他区域", a community or smaller
+    "城关街道翠屏社区除高风险区外的其他区域"."""
+    levels = "、".join(excluded_level_names(member)) or "风险区"
+    if area.level == Level.COUNTY:
+        return f"除{levels}以外区域"
+    if area.level == Level.STREET:
+        return f"{area.name}其他区域"
+    node = RiskAreaMember(kind=MemberKind.NODE, area=area, area_path=area.path)
+    prefix, leaf = _member_parts(node, by_code)
+    return f"{prefix}{leaf}除{levels}外的其他区域"
+
+
 _GROUP_NO = re.compile(r"^(\d+)组$")
 
 
@@ -154,7 +185,8 @@ def _join_leaves(leaves: list[str]) -> str:
 def risk_area_default_name(risk_area: RiskArea, members: list[RiskAreaMember] | None = None,
                            by_code: dict[str, Area] | None = None) -> str:
     """A name built from the members: "城关街道翠屏社区", "东关木器厂2号楼、6号楼", "桂圆新村12A楼"."""
-    members = members if members is not None else list(risk_area.members.select_related("area"))
+    members = members if members is not None else list(
+        risk_area.members.select_related("area").prefetch_related("excluded"))
     if by_code is None:
         by_code = _load_chains([m.area for m in members if m.area is not None])
     groups: dict[str, list[str]] = {}
@@ -172,7 +204,8 @@ def display_names(areas: list[RiskArea]) -> dict[int, str]:
     """Display names of many areas with two queries (members, then every ancestor at once)."""
     unnamed = [ra for ra in areas if not ra.name]
     members: dict[int, list[RiskAreaMember]] = defaultdict(list)
-    for m in RiskAreaMember.objects.filter(risk_area__in=unnamed).select_related("area").order_by("order", "id"):
+    for m in (RiskAreaMember.objects.filter(risk_area__in=unnamed).select_related("area")
+              .prefetch_related("excluded").order_by("order", "id")):
         members[m.risk_area_id].append(m)
     by_code = _load_chains([m.area for ms in members.values() for m in ms if m.area is not None])
     out = {ra.pk: ra.name for ra in areas if ra.name}
@@ -191,14 +224,28 @@ def _range(field: str, path: str) -> Q:
     return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
 
 
-def _members_q(members: list[RiskAreaMember], *, household: bool = False) -> Q | None:
-    """Persons (or households) living in these members; None when no member covers people."""
+def _members_q(members: list[RiskAreaMember], *, household: bool = False, depth: int = 0) -> Q | None:
+    """Persons (or households) living in these members; None when no member covers people.
+
+    A "rest of X" member covers X minus everyone in its excluded areas that are not lifted (proposed
+    or in force); an excluded area's own "rest" members are not followed (depth 1)."""
     pre = "" if household else "household__"
     q: Q | None = None
     for m in members:
         if m.kind == MemberKind.BOUNDARY or not m.area_path:
             continue
-        if m.kind == MemberKind.NODE:
+        if m.kind == MemberKind.REST:
+            if depth:
+                continue
+            part = _range("area_path", m.area_path)
+            for ex in m.excluded.all():
+                if ex.status == RiskAreaStatus.LIFTED:
+                    continue
+                ex_q = _members_q(list(ex.members.all()), household=household, depth=depth + 1)
+                if ex_q is not None:
+                    model = Household if household else Person
+                    part &= ~Q(pk__in=model.objects.filter(ex_q).values("pk"))
+        elif m.kind == MemberKind.NODE:
             part = _range("area_path", m.area_path)
         else:
             part = _range(f"{pre}area_path", m.area_path)
@@ -210,15 +257,19 @@ def _members_q(members: list[RiskAreaMember], *, household: bool = False) -> Q |
     return q
 
 
+def _members(risk_area: RiskArea) -> list[RiskAreaMember]:
+    return list(risk_area.members.prefetch_related("excluded__members"))
+
+
 def persons_in_risk_area(risk_area: RiskArea) -> QuerySet[Person]:
     """Everyone living in the area (unscoped: callers scope for display). Boundary members cover no
     one automatically: a written boundary names no household."""
-    q = _members_q(list(risk_area.members.all()))
+    q = _members_q(_members(risk_area))
     return Person.objects.filter(q) if q is not None else Person.objects.none()
 
 
 def households_in_risk_area(risk_area: RiskArea) -> QuerySet[Household]:
-    q = _members_q(list(risk_area.members.all()), household=True)
+    q = _members_q(_members(risk_area), household=True)
     return Household.objects.filter(q) if q is not None else Household.objects.none()
 
 
@@ -233,9 +284,15 @@ def care_counts(actor, risk_area: RiskArea) -> dict[str, int]:
     return dict(care_ledger(actor, risk_area).order_by().values_list("tag").annotate(n=Count("id")))
 
 
-def _person_matches(member: RiskAreaMember, area_path: str, hh_path: str | None, floor, room: str) -> bool:
+def _person_matches(member: RiskAreaMember, area_path: str, hh_path: str | None, floor, room: str,
+                    depth: int = 0) -> bool:
     if member.kind == MemberKind.BOUNDARY or not member.area_path:
         return False
+    if member.kind == MemberKind.REST:
+        if depth or not area_path.startswith(member.area_path):
+            return False
+        return not any(ex.status != RiskAreaStatus.LIFTED and _in_area(ex, area_path, hh_path, floor, room, 1)
+                       for ex in member.excluded.all())
     if member.kind == MemberKind.NODE:
         return area_path.startswith(member.area_path)
     if hh_path is None or not hh_path.startswith(member.area_path):
@@ -245,6 +302,34 @@ def _person_matches(member: RiskAreaMember, area_path: str, hh_path: str | None,
     return member.kind != MemberKind.ROOM or room == member.room
 
 
+def _in_area(ra: RiskArea, area_path: str, hh_path: str | None, floor, room: str, depth: int = 0) -> bool:
+    return any(_person_matches(m, area_path, hh_path, floor, room, depth) for m in ra.members.all())
+
+
+def _rest_from(ra: RiskArea, area_path: str, hh_path: str | None, floor, room: str) -> date | None:
+    """The day from which a person counts in `ra` when only a "rest of X" member takes them in and they
+    lived in an excluded area that has since been lifted (the lift day); None: from the start."""
+    best: date | None = None
+    for m in ra.members.all():
+        if m.kind != MemberKind.REST:
+            if _person_matches(m, area_path, hh_path, floor, room):
+                return None
+            continue
+        if not _person_matches(m, area_path, hh_path, floor, room):
+            continue
+        days = [local_date(ex.lifted_at) for ex in m.excluded.all()
+                if ex.status == RiskAreaStatus.LIFTED and ex.lifted_at
+                and _in_area(ex, area_path, hh_path, floor, room, 1)]
+        if not days:
+            return None
+        day = max(days)
+        best = day if best is None else min(best, day)
+    return best
+
+
+_PREFETCH = ("members", "members__excluded", "members__excluded__members")
+
+
 def risk_area_memberships_for_persons(person_ids: list[int], *, include_lifted: bool = False,
                                       ) -> dict[int, list[tuple[RiskArea, str, datetime]]]:
     """Which current (active) risk areas each person lives in: {person_id: [(area, level, since)]}.
@@ -252,20 +337,45 @@ def risk_area_memberships_for_persons(person_ids: list[int], *, include_lifted: 
     Unscoped (a fact for the control-status engine). Persons in no area are left out. With
     `include_lifted`, lifted areas too (level "", since = lifted time): their ended statuses stay.
     """
+    return {pid: [(ra, level, since) for ra, level, since, _from in rows]
+            for pid, rows in _memberships(person_ids, include_lifted=include_lifted).items()}
+
+
+def risk_area_memberships_from(person_ids: list[int], *, include_lifted: bool = False,
+                               ) -> dict[int, list[tuple[RiskArea, date | None]]]:
+    """{person_id: [(area, counts_from)]}: counts_from is the day a person joined a "rest of X" area when
+    the excluded area they lived in was lifted (None: from the start of the area)."""
+    return {pid: [(ra, frm) for ra, _level, _since, frm in rows]
+            for pid, rows in _memberships(person_ids, include_lifted=include_lifted).items()}
+
+
+def _memberships(person_ids: list[int], *, include_lifted: bool) -> dict[int, list[tuple]]:
     if not person_ids:
         return {}
     statuses = [RiskAreaStatus.ACTIVE, RiskAreaStatus.LIFTED] if include_lifted else [RiskAreaStatus.ACTIVE]
-    areas = list(RiskArea.objects.filter(status__in=statuses).prefetch_related("members"))
+    areas = list(RiskArea.objects.filter(status__in=statuses).prefetch_related(*_PREFETCH))
     if not areas:
         return {}
     rows = Person.objects.filter(pk__in=person_ids).values_list(
         "pk", "area_path", "household__area_path", "household__floor", "household__room")
-    out: dict[int, list[tuple[RiskArea, str, datetime]]] = defaultdict(list)
+    out: dict[int, list[tuple]] = defaultdict(list)
     for pid, path, hh_path, floor, room in rows:
         for ra in areas:
-            if any(_person_matches(m, path, hh_path, floor, room or "") for m in ra.members.all()):
-                out[pid].append((ra, ra.level, ra.level_since or ra.designated_at))
+            if _in_area(ra, path, hh_path, floor, room or ""):
+                out[pid].append((ra, ra.level, ra.level_since or ra.designated_at,
+                                 _rest_from(ra, path, hh_path, floor, room or "")))
     return dict(out)
+
+
+def persons_in_risk_area_from(risk_area: RiskArea, persons: QuerySet[Person]) -> dict[int, date | None]:
+    """For people of a "rest of X" area: {person_id: the day they count from} (see `_rest_from`)."""
+    if not any(m.kind == MemberKind.REST for m in risk_area.members.all()):
+        return {}
+    out = {}
+    for pid, path, hh_path, floor, room in persons.values_list(
+            "pk", "area_path", "household__area_path", "household__floor", "household__room"):
+        out[pid] = _rest_from(risk_area, path, hh_path, floor, room or "")
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.areas.choices import Level
 from fangkong.areas.models import Area
@@ -20,6 +21,7 @@ from fangkong.core.errors import ServiceError
 from fangkong.core.scoping import authorize, can
 from fangkong.epi import rules
 from fangkong.risk_areas import epi_facts, selectors
+from fangkong.risk_areas import rules as area_rules
 from fangkong.risk_areas.choices import (
     CHANGE_EVENT,
     ChangeKind,
@@ -82,33 +84,88 @@ def _common_ancestor(areas: list[Area]) -> Area:
     return Area.objects.get(path=prefix)
 
 
-def _member_from(spec: Mapping[str, Any], order: int) -> RiskAreaMember:
+def _outline(value: Any) -> dict | None:
+    try:
+        return area_rules.outline_parse(value)
+    except area_rules.OutlineError as exc:
+        raise ServiceError(str(exc), code="bad_outline", field="outline") from None
+
+
+def _excluded_areas(spec: Mapping[str, Any], area: Area, *, own: RiskArea | None = None) -> list[RiskArea]:
+    """The risk areas a "rest of X" member leaves out: inside X, not lifted, not "rest" areas themselves."""
+    excluded = list(spec.get("excluded") or [])
+    if not excluded:
+        raise ServiceError(_("“其他区域”须选定要除外的风险区域（例如该街道的高风险区）。"), code="rest_excluded",
+                           field="excluded")
+    for ex in excluded:
+        if not isinstance(ex, RiskArea):
+            raise ServiceError(_("除外的风险区域无效。"), code="rest_excluded", field="excluded")
+        ex_name = selectors.risk_area_display_name(ex)
+        if own is not None and ex.pk == own.pk:
+            raise ServiceError(_("风险区域不能除外它自己。"), code="rest_excluded", field="excluded")
+        if not ex.area_path.startswith(area.path):
+            raise ServiceError(_("“%(name)s”不在“%(area)s”内，不能除外。") % {"name": ex_name, "area": area.name},
+                               code="rest_excluded", field="excluded")
+        if ex.status == RiskAreaStatus.LIFTED:
+            raise ServiceError(_("“%(name)s”已解除，不能除外。") % {"name": ex_name}, code="rest_excluded",
+                               field="excluded")
+        if ex.members.filter(kind=MemberKind.REST).exists():
+            raise ServiceError(_("“%(name)s”本身是“其他区域”，不能再被除外。") % {"name": ex_name},
+                               code="rest_excluded", field="excluded")
+    return excluded
+
+
+def _member_from(spec: Mapping[str, Any], order: int, *, own: RiskArea | None = None) -> RiskAreaMember:
     kind = spec.get("kind") or MemberKind.NODE
     if kind not in MemberKind.values:
-        raise ServiceError(f"未知的组成类型：{kind}", code="bad_member", field="members")
+        raise ServiceError(_("未知的组成类型：%(kind)s") % {"kind": kind}, code="bad_member", field="members")
     area = spec.get("area")
     if not isinstance(area, Area):
-        raise ServiceError("每个组成部分都要选定所在区域（楼栋、单元、小区、自然组或社区）。", code="member_area",
+        raise ServiceError(_("每个组成部分都要选定所在区域（楼栋、单元、小区、自然组或社区）。"), code="member_area",
                            field="members")
     if area.is_retired:
-        raise ServiceError(f"“{area.name}”已撤销。", code="retired", field="members")
-    if kind != MemberKind.BOUNDARY and area.level in (Level.CITY, Level.COUNTY):
-        raise ServiceError("风险区域不能整县或整市划定，请选到街道、社区、小区、楼栋或单元。", code="too_large",
+        raise ServiceError(_("“%(name)s”已撤销。") % {"name": area.name}, code="retired", field="members")
+    too_large = (Level.CITY,) if kind == MemberKind.REST else (Level.CITY, Level.COUNTY)
+    if kind != MemberKind.BOUNDARY and area.level in too_large:
+        raise ServiceError(_("风险区域不能整县或整市划定，请选到街道、社区、小区、楼栋或单元。"), code="too_large",
                            field="members")
     floor = spec.get("floor")
     room = (spec.get("room") or "").strip()
     boundary = (spec.get("boundary_text") or "").strip()
+    outline = _outline(spec.get("outline"))
     if kind == MemberKind.FLOOR and floor is None:
-        raise ServiceError("请填写楼层。", code="member_floor", field="members")
+        raise ServiceError(_("请填写楼层。"), code="member_floor", field="members")
     if kind == MemberKind.FLOOR and area.level not in (Level.BUILDING, Level.UNIT):
-        raise ServiceError("楼层须在楼栋或单元下。", code="member_floor", field="members")
+        raise ServiceError(_("楼层须在楼栋或单元下。"), code="member_floor", field="members")
     if kind == MemberKind.ROOM and (not room or area.level not in (Level.BUILDING, Level.UNIT)):
-        raise ServiceError("房间须填写房号，且在楼栋或单元下。", code="member_room", field="members")
+        raise ServiceError(_("房间须填写房号，且在楼栋或单元下。"), code="member_room", field="members")
     if kind == MemberKind.BOUNDARY and not boundary:
-        raise ServiceError("请填写四至边界（东至…西至…）。", code="member_boundary", field="members")
-    return RiskAreaMember(kind=kind, area=area, area_path=area.path, floor=floor if kind != MemberKind.NODE else None,
-                          room=room if kind == MemberKind.ROOM else "", boundary_text=boundary,
-                          outline=spec.get("outline"), order=order)
+        raise ServiceError(_("请填写四至边界（东至…西至…）。"), code="member_boundary", field="boundary_text")
+    if outline is not None and kind != MemberKind.BOUNDARY:
+        raise ServiceError(_("只有“文字边界”可以绘制轮廓；请把类型选为文字边界，或清除轮廓。"), code="bad_outline",
+                           field="outline")
+    excluded = _excluded_areas(spec, area, own=own) if kind == MemberKind.REST else []
+    member = RiskAreaMember(kind=kind, area=area, area_path=area.path,
+                            floor=floor if kind in (MemberKind.FLOOR, MemberKind.ROOM) else None,
+                            room=room if kind == MemberKind.ROOM else "",
+                            boundary_text=boundary if kind == MemberKind.BOUNDARY else "",
+                            outline=outline, order=order)
+    member.pending_excluded = excluded  # saved with the member (many-to-many)
+    return member
+
+
+def _save_members(risk_area: RiskArea, members: list[RiskAreaMember]) -> None:
+    for m in members:
+        m.risk_area = risk_area
+        m.save()
+        if getattr(m, "pending_excluded", None):
+            m.excluded.set(m.pending_excluded)
+
+
+def _member_repr(m: RiskAreaMember) -> dict:
+    return {"kind": m.kind, "area": m.area.code if m.area else "", "floor": m.floor, "room": m.room,
+            "boundary_text": m.boundary_text, "outline": m.outline,
+            "excluded": [ex.pk for ex in getattr(m, "pending_excluded", [])]}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -144,13 +201,11 @@ def risk_area_create(
             status=RiskAreaStatus.PROPOSED, proposed_level=level, measures=measures, notes=notes,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        for m in built:
-            m.risk_area = ra
-        RiskAreaMember.objects.bulk_create(built)
+        _save_members(ra, built)
         RiskAreaEvent.objects.create(risk_area=ra, kind=EventKind.PROPOSED, to_level=level,
                                      effective_at=timezone.now(), actor=_user(actor))
         event_record(actor=actor, action="risk_area.create", obj=ra, after={
-            **snapshot(ra, AREA_FIELDS), "members": [m.area.code if m.area else m.boundary_text for m in built]})
+            **snapshot(ra, AREA_FIELDS), "members": [_member_repr(m) for m in built]})
     return ra
 
 
@@ -202,19 +257,41 @@ def risk_area_update(*, actor, risk_area: RiskArea, name: str, measures: str, no
 
 def risk_area_member_add(*, actor, risk_area: RiskArea, member: Mapping[str, Any]) -> RiskAreaMember:
     authorize(actor, MANAGE, risk_area.area_path)
-    m = _member_from(member, risk_area.members.count())
+    m = _member_from(member, risk_area.members.count(), own=risk_area)
     if not m.area_path.startswith(risk_area.area_path):
-        raise ServiceError("新的组成部分须在该风险区域所在范围内。", code="outside", field="members")
+        raise ServiceError(_("新的组成部分须在该风险区域所在范围内。"), code="outside", field="members")
+    if risk_area.excluded_by.exists() and m.kind == MemberKind.REST:
+        raise ServiceError(_("该区域已被其他“其他区域”除外，不能再加入“其他区域”组成。"), code="rest_excluded",
+                           field="excluded")
     with transaction.atomic():
-        m.risk_area = risk_area
-        m.save()
-        event_record(actor=actor, action="risk_area.member_add", obj=risk_area,
-                     after={"kind": m.kind, "area": m.area.code if m.area else "", "floor": m.floor, "room": m.room,
-                            "boundary_text": m.boundary_text})
+        _save_members(risk_area, [m])
+        event_record(actor=actor, action="risk_area.member_add", obj=risk_area, after=_member_repr(m))
         if risk_area.status != RiskAreaStatus.PROPOSED:
             epi_facts.statuses_changed_to_epi(
                 actor=actor, risk_areas=[risk_area],
                 reason=f"风险区域“{selectors.risk_area_display_name(risk_area)}”增加组成部分")
+    public_cache_bump()
+    return m
+
+
+def risk_area_member_outline_set(*, actor, risk_area: RiskArea, member: RiskAreaMember, outline: Any
+                                 ) -> RiskAreaMember:
+    """Draw (or redraw, or clear) the outline of a written-boundary member: GeoJSON or "lng,lat" lines."""
+    authorize(actor, MANAGE, risk_area.area_path)
+    if member.risk_area_id != risk_area.pk:
+        from fangkong.core.errors import NotFound
+
+        raise NotFound()
+    if member.kind != MemberKind.BOUNDARY:
+        raise ServiceError(_("只有“文字边界”可以绘制轮廓。"), code="bad_outline", field="outline")
+    cleaned = _outline(outline)
+    with transaction.atomic():
+        m = RiskAreaMember.objects.select_for_update().get(pk=member.pk)
+        before = {"outline": m.outline}
+        m.outline = cleaned
+        m.save(update_fields=["outline"])
+        event_record(actor=actor, action="risk_area.outline_set", obj=risk_area, before=before,
+                     after={"member": m.pk, "outline": cleaned})
     public_cache_bump()
     return m
 
