@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.epi import rules
-from fangkong.risk_areas.choices import MemberKind
+from fangkong.risk_areas.choices import MemberKind, RiskAreaStatus
+from fangkong.risk_areas.models import RiskArea
 
 HOURS = [(h, f"{h}时") for h in range(24)]
 
@@ -48,6 +49,49 @@ class EffectiveAtMixin(Styled):
                            tzinfo=timezone.get_current_timezone())
 
 
+class OutlineWidget(forms.Textarea):
+    """A drawing tool on the local ECharts map (static/risk_areas/outline.js: click to add a vertex, undo,
+    clear) over a textarea of "lng,lat" lines, where GeoJSON can be pasted too (no inline script)."""
+
+    template_name = "risk_areas/widgets/outline.html"
+
+    def __init__(self, attrs=None):
+        super().__init__({"rows": 4, "class": "form-control fk-mono", "data-outline-input": "1", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        from django.templatetags.static import static
+
+        context = super().get_context(name, value, attrs)
+        context["geo_url"] = static("risk_areas/geo/shangluo_demo.json")
+        return context
+
+    def format_value(self, value):
+        if isinstance(value, dict):
+            from fangkong.risk_areas.rules import outline_lines
+
+            return outline_lines(value)
+        return super().format_value(value)
+
+
+def outline_field(required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=_("轮廓"), required=required, widget=OutlineWidget(), max_length=200_000,
+        help_text=_("在地图上依次点击各个拐点（可撤销、清除），或粘贴 GeoJSON 多边形或“经度,纬度”坐标（每行一个）。"
+                    "只用于文字边界；坐标须在商洛市范围内。"))
+
+
+class RiskAreaChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        from fangkong.risk_areas.selectors import risk_area_display_name, ruleset_of
+
+        level = obj.level or obj.proposed_level
+        try:
+            level = rules.level_name(ruleset_of(obj), level)
+        except (LookupError, ValueError):
+            pass
+        return f"{obj.county.name if obj.county else ''} {risk_area_display_name(obj)}（{level}，{obj.get_status_display()}）"
+
+
 class MemberForm(Styled):
     kind = forms.ChoiceField(label=_("类型"), choices=MemberKind.choices, initial=MemberKind.NODE)
     area_code = forms.CharField(label=_("区域代码"), max_length=40,
@@ -56,6 +100,17 @@ class MemberForm(Styled):
     room = forms.CharField(label=_("房号"), max_length=20, required=False)
     boundary_text = forms.CharField(label=_("四至边界"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                     help_text=_("例如：东至优贝幼儿园西墙、西至吴家巷口西50米"))
+    outline = outline_field()
+    excluded = RiskAreaChoiceField(
+        label=_("除外的风险区域"), required=False, queryset=RiskArea.objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("类型为“其他区域（除外）”时：该区域减去这些风险区域（例如“城关街道其他区域”除去街道内的高风险区）。"))
+
+    def __init__(self, *args, excluded_qs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if excluded_qs is not None:
+            self.fields["excluded"].queryset = excluded_qs.exclude(status=RiskAreaStatus.LIFTED).select_related(
+                "county").order_by("county__code", "area_path", "id")
 
 
 class RiskAreaCreateForm(MemberForm):
@@ -65,6 +120,10 @@ class RiskAreaCreateForm(MemberForm):
                            help_text=_("留空则由组成部分生成，例如“东关木器厂2号楼、6号楼”"))
     measures = forms.CharField(label=_("管控措施"), max_length=200, required=False,
                                help_text=_("留空则采用防控方案的措施"))
+
+
+class OutlineForm(Styled):
+    outline = outline_field()
 
 
 class RiskAreaEditForm(Styled):

@@ -64,17 +64,31 @@ def point_of(county_code: str, key: str) -> list[float]:
 
 
 def map_payload(areas, *, geo_url: str) -> dict:
+    """Points for areas without a drawn outline, polygons for those with one (written boundaries)."""
     from fangkong.epi import rules
+    from fangkong.risk_areas.choices import MemberKind
+    from fangkong.risk_areas.models import RiskAreaMember
     from fangkong.risk_areas.selectors import display_names, ruleset_of
 
-    points = []
+    points, polygons = [], []
     names = display_names(list(areas))
+    outlines: dict[int, list[list[list[float]]]] = {}
+    for ra_id, outline in (RiskAreaMember.objects.filter(risk_area__in=list(areas), kind=MemberKind.BOUNDARY,
+                                                         outline__isnull=False)
+                           .order_by("order", "id").values_list("risk_area_id", "outline")):
+        ring = (outline or {}).get("coordinates", [[]])[0] if isinstance(outline, dict) else None
+        if ring:
+            outlines.setdefault(ra_id, []).append(ring)
     for ra in areas:
         county = ra.county.code if ra.county_id and ra.county else ""
-        points.append({
+        common = {
             "name": names[ra.pk], "level": ra.level,
             "level_name": rules.level_name(ruleset_of(ra), ra.level) if ra.level else "",
             "county": ra.county.name if ra.county else "", "measures": ra.measures,
-            "value": point_of(county, ra.area_path + str(ra.pk)), "color": LEVEL_COLORS.get(ra.level, "#666"),
-        })
-    return {"geo_url": geo_url, "map": "shangluo_demo", "points": points}
+            "color": LEVEL_COLORS.get(ra.level, "#666"),
+        }
+        if ra.pk in outlines:
+            polygons.extend({**common, "ring": ring} for ring in outlines[ra.pk])
+        else:
+            points.append({**common, "value": point_of(county, ra.area_path + str(ra.pk))})
+    return {"geo_url": geo_url, "map": "shangluo_demo", "points": points, "polygons": polygons}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/members/", views.member_add, name="member_add"),
+    path("<int:pk>/members/<int:member_pk>/outline/", views.member_outline, name="member_outline"),
     path("<int:pk>/designate/", views.designate, name="designate"),
     path("notices/", views.notice_list, name="notice_list"),
     path("notices/new/", views.notice_new, name="notice_new"),

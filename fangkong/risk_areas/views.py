@@ -18,7 +18,7 @@ from fangkong.core.pagination import paginate
 from fangkong.core.scoping import can, require_any, scope
 from fangkong.epi import rules
 from fangkong.risk_areas import documents, forms, selectors, services
-from fangkong.risk_areas.choices import ChangeKind, NoticeStatus, RiskAreaStatus
+from fangkong.risk_areas.choices import ChangeKind, MemberKind, NoticeStatus, RiskAreaStatus
 from fangkong.risk_areas.mapdata import map_payload
 from fangkong.risk_areas.models import RiskArea
 
@@ -44,7 +44,12 @@ def _area_by_code(actor, code: str) -> Area:
 
 def _member_spec(actor, data) -> dict:
     return {"kind": data["kind"], "area": _area_by_code(actor, data["area_code"]), "floor": data.get("floor"),
-            "room": data.get("room") or "", "boundary_text": data.get("boundary_text") or ""}
+            "room": data.get("room") or "", "boundary_text": data.get("boundary_text") or "",
+            "outline": data.get("outline") or None, "excluded": list(data.get("excluded") or [])}
+
+
+def _excluded_qs(actor):
+    return selectors.risk_area_qs(actor, MANAGE)
 
 
 @login_required
@@ -73,7 +78,7 @@ def can_any(actor, action: str) -> bool:
 @login_required
 def create(request):
     require_any(request.user, MANAGE)
-    form = forms.RiskAreaCreateForm(request.POST or None)
+    form = forms.RiskAreaCreateForm(request.POST or None, excluded_qs=_excluded_qs(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -87,13 +92,14 @@ def create(request):
         else:
             messages.success(request, _("已新建拟划定的风险区域。"))
             return redirect("risk_areas:detail", pk=ra.pk)
-    return render(request, "risk_areas/form.html", {"form": form, "title": _("新建风险区域")})
+    return render(request, "risk_areas/form.html", {"form": form, "title": _("新建风险区域"), "outline": True})
 
 
 @login_required
 def detail(request, pk):
     ra = selectors.risk_area_get(request.user, pk)
-    members = list(ra.members.select_related("area"))
+    members = list(ra.members.select_related("area").prefetch_related("excluded"))
+    excluded_names = selectors.display_names([ex for m in members for ex in m.excluded.all()])
     today = timezone.localdate()
     decision = selectors.risk_area_downgrade_decision(ra, today=today)
     persons = households = None
@@ -110,14 +116,15 @@ def detail(request, pk):
                       detail={"page": "risk_area_people", "persons_page": persons.number})
     can_manage = can(request.user, MANAGE, ra.area_path)
     return render(request, "risk_areas/risk_area_detail.html", {
-        "ra": ra, "name": selectors.risk_area_display_name(ra), "default_name": selectors.risk_area_default_name(
+        "ra": ra, "name": selectors.risk_area_display_name(ra), "excluded_names": excluded_names, "default_name": selectors.risk_area_default_name(
             ra, members), "members": members, "level_name": _level_name(ra, ra.level or ra.proposed_level),
         "events": [(e, _level_name(ra, e.from_level), _level_name(ra, e.to_level))
                    for e in ra.events.select_related("notice", "notice__issuer", "actor")],
         "decision": decision, "decision_to": _level_name(ra, decision.to_level or "") if decision else "",
         "persons": persons, "households": households, "care": care, "care_counts": care_counts,
         "care_labels": dict(__import__("fangkong.residents.choices", fromlist=["CareTagKind"]).CareTagKind.choices),
-        "can_manage": can_manage, "member_form": forms.MemberForm(),
+        "can_manage": can_manage,
+        "member_form": forms.MemberForm(excluded_qs=_excluded_qs(request.user)) if can_manage else None,
         "can_designate": can_manage and ra.status != RiskAreaStatus.ACTIVE,
         "ruleset": selectors.ruleset_of(ra),
     })
@@ -143,7 +150,7 @@ def member_add(request, pk):
     ra = selectors.risk_area_get(request.user, pk)
     if not can(request.user, MANAGE, ra.area_path):
         raise NotFound()
-    form = forms.MemberForm(request.POST)
+    form = forms.MemberForm(request.POST, excluded_qs=_excluded_qs(request.user))
     if form.is_valid():
         try:
             services.risk_area_member_add(actor=request.user, risk_area=ra,
@@ -154,6 +161,30 @@ def member_add(request, pk):
     else:
         messages.error(request, _("请填写区域代码。"))
     return redirect("risk_areas:detail", pk=ra.pk)
+
+
+@login_required
+def member_outline(request, pk, member_pk):
+    """Draw (or redraw, or clear) the outline of a written-boundary member."""
+    ra = selectors.risk_area_get(request.user, pk)
+    if not can(request.user, MANAGE, ra.area_path):
+        raise NotFound()
+    member = ra.members.filter(pk=member_pk, kind=MemberKind.BOUNDARY).first()
+    if member is None:
+        raise NotFound()
+    form = forms.OutlineForm(request.POST or None, initial={"outline": member.outline})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_area_member_outline_set(actor=request.user, risk_area=ra, member=member,
+                                                  outline=form.cleaned_data["outline"] or None)
+        except ServiceError as exc:
+            form.add_error("outline", exc.message)
+        else:
+            messages.success(request, _("已保存轮廓。"))
+            return redirect("risk_areas:detail", pk=ra.pk)
+    return render(request, "risk_areas/form.html", {
+        "form": form, "ra": ra, "outline": True, "title": _("绘制轮廓"),
+        "help": _("“%(text)s”：在地图上依次点击边界的拐点，或在下面粘贴坐标。") % {"text": member.boundary_text}})
 
 
 @login_required

@@ -19,6 +19,24 @@ def _proposed(w) -> RiskArea:
     return found or area(w, "high", [{"kind": "node", "area": w.building_x}])
 
 
+def _boundary(w) -> RiskArea:
+    """A proposed area on a written boundary inside 翠屏社区 (no outline yet)."""
+    from fangkong.risk_areas.tests.factories import area
+
+    found = RiskArea.objects.filter(members__kind="boundary").first()
+    return found or area(w, "high", [{"kind": "boundary", "area": w.x, "boundary_text": "东至优贝幼儿园西墙、西至吴家巷口西50米"}])
+
+
+def _boundary_url(w, api: bool = False) -> str:
+    ra = _boundary(w)
+    member = ra.members.get()
+    return (f"/api/v1/risk-areas/{ra.pk}/members/{member.pk}/outline" if api
+            else f"/risk-areas/{ra.pk}/members/{member.pk}/outline/")
+
+
+OUTLINE = "109.94,33.87\n109.95,33.87\n109.95,33.88"
+
+
 def _notice(w, status: str = "draft") -> Notice:
     from fangkong.risk_areas import services
     from fangkong.risk_areas.tests.factories import at, issuer
@@ -73,6 +91,9 @@ CASES = [
          method="POST", data=lambda w: {"name": "", "measures": "足不出户、上门服务"}, label="post"),
     Case("risk_areas:member_add", lambda w: f"/risk-areas/{_ra(w).pk}/members/", {"hq": 302, "epi": 302},
          default=404, method="POST", data=lambda w: {"kind": "floor", "area_code": w.unit_x.code, "floor": 3}),
+    Case("risk_areas:member_outline", lambda w: _boundary_url(w), {"hq": 200, "epi": 200}, default=404),
+    Case("risk_areas:member_outline", lambda w: _boundary_url(w), {"hq": 302, "epi": 302}, default=404,
+         method="POST", data=lambda w: {"outline": OUTLINE}, label="post"),
     Case("risk_areas:designate", lambda w: f"/risk-areas/{_proposed(w).pk}/designate/", {"hq": 200, "epi": 200},
          default=404),
     Case("risk_areas:designate", lambda w: f"/risk-areas/{_proposed(w).pk}/designate/", {"hq": 302, "epi": 302},
@@ -112,6 +133,19 @@ CASES = [
     Case("public:notice_download", lambda w: f"/public/notices/{_notice(w, 'published').pk}/docx/", PUBLIC),
     # API
     Case("api:risk_area_list", lambda w: "/api/v1/risk-areas/", {**VIEWERS}, api=True),
+    Case("api:risk_area_create", lambda w: "/api/v1/risk-areas/", {"hq": 201, "epi": 201}, default=403, api=True,
+         method="POST", json=True, data=lambda w: {
+             "level": "high", "ruleset_id": "di9ban", "members": [
+                 {"kind": "boundary", "area_code": w.x.code, "boundary_text": "东至优贝幼儿园西墙",
+                  "outline": {"type": "Polygon", "coordinates": [[[109.94, 33.87], [109.95, 33.87],
+                                                                  [109.95, 33.88], [109.94, 33.87]]]}}]}),
+    Case("api:risk_area_designate", lambda w: f"/api/v1/risk-areas/{_proposed(w).pk}/designate", {"hq": 200, "epi": 200},
+         default=404, api=True, method="POST", json=True, data=lambda w: {"effective_at": "2022-09-01T08:00:00+08:00"}),
+    Case("api:risk_area_member_add", lambda w: f"/api/v1/risk-areas/{_proposed(w).pk}/members", {"hq": 201, "epi": 201},
+         default=404, api=True, method="POST", json=True,
+         data=lambda w: {"kind": "floor", "area_code": w.unit_x.code, "floor": 3}),
+    Case("api:risk_area_member_outline", lambda w: _boundary_url(w, api=True), {"hq": 200, "epi": 200},
+         default=404, api=True, method="PUT", json=True, data=lambda w: {"outline": OUTLINE}),
     Case("api:risk_area_get", lambda w: f"/api/v1/risk-areas/{_ra(w).pk}", IN_X, default=404, api=True),
     Case("api:risk_area_downgrade", lambda w: f"/api/v1/risk-areas/{_ra(w).pk}/downgrade", IN_X, default=404,
          api=True),

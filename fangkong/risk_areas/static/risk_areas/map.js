@@ -1,11 +1,17 @@
-// Risk areas on an ECharts map of synthetic county outlines (local GeoJSON; data from a JSON block).
+// Risk areas on an ECharts map of synthetic county outlines (local GeoJSON; data from a JSON block):
+// a point per area, a polygon per drawn outline (written boundaries).
 (function () {
   "use strict";
+  function hexToRgba(hex, alpha) {
+    var n = parseInt(hex.slice(1), 16);
+    return "rgba(" + ((n >> 16) & 255) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + alpha + ")";
+  }
   function draw() {
     var dataEl = document.getElementById("risk-map-data");
     var el = document.getElementById("risk-map");
     if (!dataEl || !el || !window.echarts) return;
     var data = JSON.parse(dataEl.textContent);
+    var polygons = data.polygons || [];
     fetch(data.geo_url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (geo) {
@@ -18,6 +24,10 @@
               if (p.seriesType === "scatter") {
                 return p.data.county + " " + p.data.name + "<br>" + p.data.level_name + "：" + p.data.measures;
               }
+              if (p.seriesType === "custom") {
+                var a = polygons[p.dataIndex];
+                return a.county + " " + a.name + "<br>" + a.level_name + "：" + a.measures;
+              }
               return p.name;
             }
           },
@@ -29,6 +39,14 @@
               return { name: p.name, value: p.value, county: p.county, level_name: p.level_name,
                        measures: p.measures, itemStyle: { color: p.color } };
             })
+          }, {
+            type: "custom", coordinateSystem: "geo",
+            data: polygons.map(function (a) { return { name: a.name, value: a.ring[0] }; }),
+            renderItem: function (params, api) {
+              var a = polygons[params.dataIndex];
+              return { type: "polygon", shape: { points: a.ring.map(function (c) { return api.coord(c); }) },
+                       style: { fill: hexToRgba(a.color, 0.35), stroke: a.color, lineWidth: 2 } };
+            }
           }]
         });
         window.addEventListener("resize", function () { chart.resize(); });
