@@ -255,3 +255,94 @@ def task_get(actor, task_id) -> Task:
     if not episode_qs(actor).filter(pk=task.episode_id).exists():
         raise NotFound()
     return task
+
+
+# -- calls (one CallLog row per call) ----------------------------------------------------------------
+
+
+def call_sheet(actor, site: Site, day: dt.date | None = None, caller_id: int | None = None) -> list[dict]:
+    """The call list of a staff member at a site (the actor by default): the open episodes assigned to them,
+    each with today's calls per slot (the last call of the slot, and how many). The actor must see the site."""
+    from fangkong.isolation.models import CallLog
+
+    day = day or today()
+    caller_id = caller_id or actor.pk
+    eps = list(Episode.objects.filter(site_id=site.pk, caller_id=caller_id, state__in=OPEN_STATES)
+               .select_related("person", "room").only("id", "state", "person__id", "person__name", "person__phone",
+                                                      "room__id", "room__number", "site_id", "caller_id")
+               .order_by("room__number", "id"))
+    calls: dict[tuple[int, str], list] = {}
+    for c in CallLog.objects.filter(episode_id__in=[e.pk for e in eps], date=day).order_by("called_at", "id"):
+        calls.setdefault((c.episode_id, c.slot), []).append(c)
+    out = []
+    for e in eps:
+        row = {"episode": e}
+        for slot in ("am", "pm"):
+            lst = calls.get((e.pk, slot), [])
+            row[slot] = lst[-1] if lst else None
+            row[slot + "_count"] = len(lst)
+        out.append(row)
+    return out
+
+
+def call_counts(sheet: list[dict]) -> dict:
+    return {slot: {"done": sum(1 for r in sheet if r[slot]), "not_done": sum(1 for r in sheet if not r[slot])}
+            for slot in ("am", "pm")}
+
+
+def calls_missing(actor, site: Site, day: dt.date | None = None, slots: tuple[str, ...] = ("am", "pm")) -> list[dict]:
+    """The calls not made at a site on `day`, per staff member: for each caller, the people assigned to them
+    with no call logged in a slot (people without a caller are listed under caller None)."""
+    from fangkong.accounts.models import User
+    from fangkong.isolation.models import CallLog
+
+    day = day or today()
+    eps = list(Episode.objects.filter(site_id=site.pk, state__in=OPEN_STATES).select_related("person", "room")
+               .only("id", "caller_id", "person__id", "person__name", "person__phone", "room__id", "room__number")
+               .order_by("room__number", "id"))
+    made = set(CallLog.objects.filter(site_id=site.pk, date=day).values_list("episode_id", "slot").distinct())
+    by_caller: dict[int | None, list] = {}
+    for e in eps:
+        missing = [s for s in slots if (e.pk, s) not in made]
+        if missing:
+            by_caller.setdefault(e.caller_id, []).append({"episode": e, "missing": missing})
+    users = {u.pk: u for u in User.objects.filter(pk__in=[k for k in by_caller if k])}
+    assigned = dict(Episode.objects.filter(site_id=site.pk, state__in=OPEN_STATES).order_by().values("caller_id")
+                    .annotate(n=Count("id")).values_list("caller_id", "n"))
+    out = [{"caller": users.get(k), "caller_id": k, "assigned": assigned.get(k, 0), "rows": rows,
+            "missing": {s: sum(1 for r in rows if s in r["missing"]) for s in slots}}
+           for k, rows in by_caller.items()]
+    out.sort(key=lambda r: (r["caller"] is None, -(sum(r["missing"].values())), r["caller_id"] or 0))
+    return out
+
+
+def my_tasks(actor, day: dt.date | None = None, site_id: int | None = None) -> QuerySet[Task]:
+    """Today's tasks of the people the actor works for by membership: the people they guard and the people
+    at the sites they are staff of (optionally one site)."""
+    from fangkong.isolation.models import GuardianMember
+
+    day = day or today()
+    q = None
+    sites = member_site_ids(actor)
+    if site_id is not None:
+        sites = [s for s in sites if s == site_id]
+    if sites:
+        q = Q(site_id__in=sites)
+    if has_any(actor, FOLLOW_UP):
+        g = Q(episode_id__in=GuardianMember.objects.filter(user_id=actor.pk, episode__state__in=OPEN_STATES)
+              .values("episode_id"))
+        if site_id is None:
+            q = g if q is None else q | g
+    if q is None:
+        return Task.objects.none()
+    return (Task.objects.filter(q, due_date=day).select_related("episode__person", "episode__room")
+            .order_by("kind", "slot", "episode_id"))
+
+
+def call_get(actor, call_id):
+    from fangkong.isolation.models import CallLog
+
+    call = CallLog.objects.filter(pk=call_id).first()
+    if call is None or not episode_qs(actor).filter(pk=call.episode_id).exists():
+        raise NotFound()
+    return call

@@ -409,11 +409,38 @@ def room_change(*, actor, episode: Episode, room: Room) -> Episode:
 # -- daily work --------------------------------------------------------------------------------------
 
 
+def _client_id(client_id) -> str | None:
+    cid = str(client_id or "").strip()
+    if len(cid) > 64:
+        raise ServiceError("client_id 不能超过 64 个字符。", code="bad_client_id", field="client_id")
+    return cid or None
+
+
+def _replay_task(task: Task, client_id: str | None) -> Task | None:
+    """The task as recorded before when this is a retry of the same recording (same client id), else None.
+    A client id already used for another task is refused."""
+    if client_id is None:
+        return None
+    if task.client_id == client_id:
+        task.replayed = True
+        return task
+    if Task.objects.filter(client_id=client_id).exclude(pk=task.pk).exists():
+        raise ServiceError("该 client_id 已用于另一条记录。", code="client_id_reused", field="client_id")
+    return None
+
+
 @transaction.atomic
 def follow_up_record(*, actor, task: Task, outcome: str, temperature=None, symptoms: str = "", note: str = "",
-                     needs: list[tuple[str, str]] | None = None) -> Task:
+                     needs: list[tuple[str, str]] | None = None, client_id: str | None = None) -> Task:
+    """Record a follow-up (home) or a daily check (site). With a `client_id` (devices), a retry of the same
+    recording returns the task as recorded and changes nothing (`task.replayed` is True)."""
     episode = task.episode
     _authorize_work(actor, episode)
+    client_id = _client_id(client_id)
+    task.client_id = Task.objects.select_for_update().filter(pk=task.pk).values_list("client_id", flat=True).first()
+    replay = _replay_task(task, client_id)
+    if replay is not None:
+        return replay
     if task.kind != TaskKind.FOLLOW_UP:
         raise ServiceError("这不是随访任务。", code="wrong_kind")
     if outcome not in Outcome.values:
@@ -431,6 +458,7 @@ def follow_up_record(*, actor, task: Task, outcome: str, temperature=None, sympt
     task.state = TaskState.DONE if outcome != Outcome.NOT_DONE else task.state
     task.done_by = actor
     task.done_at = _now()
+    task.client_id = client_id or task.client_id
     task.save()
     for kind, text in needs or []:
         if text.strip():
@@ -441,13 +469,35 @@ def follow_up_record(*, actor, task: Task, outcome: str, temperature=None, sympt
             "episode": episode, "reason": reason, "area_path": episode.area_path, "site_path": episode.site_path})
     event_record(actor=actor, action="isolation.follow_up", obj=episode,
                  after={"task": task.pk, "outcome": outcome, "temperature": temperature, "symptoms": symptoms})
+    task.replayed = False
     return task
 
 
+FEVER = 37.3
+
+
+def check_record(*, actor, task: Task, temperature, symptoms: str = "", note: str = "",
+                 needs: list[tuple[str, str]] | None = None, client_id: str | None = None) -> Task:
+    """A site's daily check (temperature and symptoms, morning or evening): a fever (≥ 37.3℃) or any
+    symptom records the person as unwell (and escalates), else well."""
+    if temperature is None:
+        raise ServiceError("请填写体温。", code="temperature_required", field="temperature")
+    unwell = float(temperature) >= FEVER or bool(symptoms.strip())
+    return follow_up_record(actor=actor, task=task, outcome=Outcome.SEEN_UNWELL if unwell else Outcome.SEEN_WELL,
+                            temperature=temperature, symptoms=symptoms.strip(), note=note, needs=needs,
+                            client_id=client_id)
+
+
 @transaction.atomic
-def test_record(*, actor, task: Task, result: str, sampled_on: dt.date | None = None, note: str = "") -> Task:
+def test_record(*, actor, task: Task, result: str, sampled_on: dt.date | None = None, note: str = "",
+                client_id: str | None = None) -> Task:
     episode = task.episode
     _authorize_work(actor, episode)
+    client_id = _client_id(client_id)
+    task.client_id = Task.objects.select_for_update().filter(pk=task.pk).values_list("client_id", flat=True).first()
+    replay = _replay_task(task, client_id)
+    if replay is not None:
+        return replay
     if task.kind != TaskKind.TEST:
         raise ServiceError("这不是核酸检测任务。", code="wrong_kind")
     if result not in TestResult.values:
@@ -458,6 +508,7 @@ def test_record(*, actor, task: Task, result: str, sampled_on: dt.date | None = 
     task.note = note
     task.done_by = actor
     task.done_at = _now()
+    task.client_id = client_id or task.client_id
     task.save()
     if result == TestResult.POSITIVE:
         Escalation.objects.get_or_create(task=task, defaults={
@@ -465,21 +516,77 @@ def test_record(*, actor, task: Task, result: str, sampled_on: dt.date | None = 
             "area_path": episode.area_path, "site_path": episode.site_path})
     event_record(actor=actor, action="isolation.test_result", obj=episode,
                  after={"task": task.pk, "day": task.test_day, "result": result, "sampled_on": task.sampled_on})
+    task.replayed = False
     return task
 
 
 @transaction.atomic
-def need_raise(*, actor, episode: Episode, kind: str, text: str, task: Task | None = None) -> Need:
+def need_raise(*, actor, episode: Episode, kind: str, text: str, task: Task | None = None, call=None,
+               client_id: str | None = None) -> Need:
+    """Raise a need; with a `client_id`, a retry returns the need raised the first time (`need.replayed`)."""
     _authorize_work(actor, episode)
     from fangkong.isolation.models import NeedKind
 
+    client_id = _client_id(client_id)
+    if client_id is not None:
+        before = Need.objects.filter(client_id=client_id).first()
+        if before is not None:
+            if before.episode_id != episode.pk:
+                raise ServiceError("该 client_id 已用于另一条记录。", code="client_id_reused", field="client_id")
+            before.replayed = True
+            return before
     if kind not in NeedKind.values:
         raise ServiceError("请选择诉求类型。", code="kind_required", field="kind")
-    need = Need.objects.create(episode=episode, task=task, kind=kind, text=text.strip()[:300], raised_by=actor,
-                               area_path=episode.area_path, site_path=episode.site_path)
+    text = text.strip()[:300] or NeedKind(kind).label
+    need = Need.objects.create(episode=episode, task=task, call=call, kind=kind, text=str(text), raised_by=actor,
+                               area_path=episode.area_path, site_path=episode.site_path, client_id=client_id)
     event_record(actor=actor, action="isolation.need_raise", obj=need, object_repr=f"{episode.person.name} {kind}",
                  after={"kind": kind, "text": need.text})
+    need.replayed = False
     return need
+
+
+CALL_NEED_KINDS = ("medicine", "phone_credit", "anxiety", "other")
+
+
+@transaction.atomic
+def call_record(*, actor, episode: Episode, slot: str, reached: bool, needs: list[tuple[str, str]] | None = None,
+                note: str = "", at: dt.datetime | None = None, client_id: str | None = None):
+    """Log one morning or evening call to a person (who called, whom, when, slot, reached or not) with the
+    needs it raised (medicine, phone credit, anxiety, other + text). With a `client_id`, a retry returns the
+    call logged the first time and changes nothing (`call.replayed`)."""
+    from fangkong.isolation.models import CallLog, CallSlot
+
+    _authorize_work(actor, episode)
+    client_id = _client_id(client_id)
+    Episode.objects.select_for_update().filter(pk=episode.pk).first()  # serialise retries of one person's calls
+    if client_id is not None:
+        before = CallLog.objects.filter(client_id=client_id).first()
+        if before is not None:
+            if before.episode_id != episode.pk:
+                raise ServiceError("该 client_id 已用于另一条记录。", code="client_id_reused", field="client_id")
+            before.replayed = True
+            return before
+    if slot not in CallSlot.values:
+        raise ServiceError("请选择上午或下午（晚间）。", code="slot_required", field="slot")
+    if not episode.is_open:
+        raise ServiceError("该人员已不在隔离中。", code="not_open")
+    at = at or _now()
+    day = timezone.localtime(at).date()
+    if day > selectors.today():
+        raise ServiceError("不能登记以后的电话随访。", code="future_call")
+    call = CallLog.objects.create(episode=episode, site_id=episode.site_id, caller=actor, called_at=at, date=day,
+                                  slot=slot, reached=bool(reached), note=note.strip()[:300], client_id=client_id,
+                                  area_path=episode.area_path, site_path=episode.site_path)
+    for kind, text in needs or []:
+        if kind not in CALL_NEED_KINDS and kind not in ("supplies", "medical"):
+            raise ServiceError("请选择诉求类型。", code="kind_required", field="needs")
+        need_raise(actor=actor, episode=episode, kind=kind, text=text or "", call=call)
+    event_record(actor=actor, action="isolation.call", obj=episode,
+                 after={"call": call.pk, "slot": slot, "reached": bool(reached),
+                        "needs": [k for k, _t in needs or []]})
+    call.replayed = False
+    return call
 
 
 @transaction.atomic
