@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from fangkong.areas.models import Area
@@ -468,16 +469,16 @@ def isolation_admit(request, payload: AdmitIn):
     if payload.site_id is not None:
         site = selectors.site_qs(request.user).filter(pk=payload.site_id).first()
         if site is None:
-            raise ServiceError("找不到该隔离点。", code="site_not_found", field="site_id")
+            raise ServiceError(gettext("找不到该隔离点。"), code="site_not_found", field="site_id")
         if payload.room_id is not None:
             room = Room.objects.filter(site=site, pk=payload.room_id).first()
             if room is None:
-                raise ServiceError("房间不属于该隔离点或不可用。", code="room_invalid", field="room_id")
+                raise ServiceError(gettext("房间不属于该隔离点或不可用。"), code="room_invalid", field="room_id")
     status = None
     if payload.control_status_id is not None:
         status = ControlStatus.objects.filter(pk=payload.control_status_id, person=person).first()
         if status is None:
-            raise ServiceError("管控状态不属于该人员。", code="status_mismatch", field="control_status_id")
+            raise ServiceError(gettext("管控状态不属于该人员。"), code="status_mismatch", field="control_status_id")
     transfer = None
     if payload.transfer is not None:
         t = payload.transfer
@@ -487,7 +488,7 @@ def isolation_admit(request, payload: AdmitIn):
         user = User.objects.filter(username=str(g.get("username", "")), is_active=True).first()
         if user is None:
             raise ServiceError(
-                "找不到用户：{}".format(g.get("username", "")), code="user_not_found", field="guardians"
+                gettext("找不到用户：%(u)s") % {"u": g.get("username", "")}, code="user_not_found", field="guardians"
             )
         guardians.append((user, str(g.get("team_role", "")) or "志愿者"))
     ep = services.episode_admit(
@@ -531,7 +532,7 @@ def isolation_my_tasks(request, site_id: int | None = None, date: dt.date | None
 def isolation_check(request, task_id: int, payload: CheckIn):
     task = selectors.task_get(request.user, task_id)
     if task.episode.mode != "centralized":
-        raise ServiceError("居家隔离请登记随访结果。", code="wrong_mode")
+        raise ServiceError(gettext("居家隔离请登记随访结果。"), code="wrong_mode")
     t = services.check_record(
         actor=request.user,
         task=task,

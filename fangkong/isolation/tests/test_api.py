@@ -373,3 +373,37 @@ def test_task_rows_unchanged_by_a_denied_recording(client, world, home):
     task = home.tasks.filter(kind="follow_up").first()
     Api(client, world.norole).post(f"/tasks/{task.pk}/follow-up", {"outcome": "not_done"})
     assert Task.objects.get(pk=task.pk).state == "open"
+
+
+@pytest.fixture
+def restore_language():
+    from django.utils import translation
+
+    lang = translation.get_language()
+    yield
+    translation.activate(lang)  # the locale middleware leaves the last request's language active
+
+
+def test_english_catalogue_for_pages_and_api(client, world, site, staff, at_site, restore_language):
+    """The isolation app's English catalogue: a page and an API refusal in English."""
+    client.force_login(staff)
+    page = client.get(f"/isolation/sites/{site.pk}/calls/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My call list" in page and "Not called" in page
+    client.logout()
+    api = Api(client, world.epi)
+    ep = services.episode_admit(
+        actor=world.hq,
+        person=make_person(world, "英文", make_household(world.unit_x, "207")),
+        mode="home",
+        ruleset_id="di9ban",
+        category="secondary_contact",
+        last_exposure=timezone.localdate(),
+    )
+    r = client.post(
+        f"{A}/episodes/{ep.pk}/release/propose",
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert r.status_code == 400 and r.json()["detail"].startswith("Cannot release:")
