@@ -258,7 +258,9 @@ class Task(models.Model):
         ordering = ["due_date", "slot", "id"]
         constraints = [models.UniqueConstraint(fields=["episode", "kind", "due_date", "slot"], name="iso_task_unique")]
         indexes = [models.Index(fields=["due_date", "area_path"], name="iso_task_day_area_idx"),
-                   models.Index(fields=["site", "due_date", "state"], name="iso_task_site_day_idx"),
+                   # a site's work list: one index range per list, already in the list's order (LIMIT stops early)
+                   models.Index(fields=["site", "due_date", "state", "kind", "slot", "episode"],
+                                name="iso_task_site_list_idx"),
                    models.Index(fields=["state", "due_date"], name="iso_task_state_day_idx")]
 
 

@@ -53,7 +53,7 @@ def index(request):
     if area is None:
         paths = assignment_paths(request.user, selectors.VIEW)
         area = Area.objects.filter(path=paths[0]).first()
-    wl = selectors.worklist_area(request.user, area.path, day)
+    wl = selectors.worklist_area(request.user, area.path, day, limit=selectors.PAGE_LIST_LIMIT)
     sites = list(selectors.site_qs(request.user).filter(active=True))
     return render(request, "isolation/index.html", {
         "area": area, "day": day, "wl": wl, "capacity": selectors.site_capacity(sites),
@@ -113,9 +113,11 @@ def site_new(request):
 def site_detail(request, site_id):
     site = selectors.site_get(request.user, site_id)
     day = _date(request.GET.get("date"), selectors.today())
-    wl = selectors.worklist_site(request.user, site, day)
-    episodes = site.episodes.filter(state__in=OPEN_STATES).select_related("person", "room", "caller").order_by(
-        "room__number")
+    wl = selectors.worklist_site(request.user, site, day, limit=selectors.PAGE_LIST_LIMIT)
+    episodes = paginate(request, site.episodes.filter(state__in=OPEN_STATES).select_related(
+        "person", "room", "caller").only("id", "site_id", "state", "phase_end", "person__id", "person__name", "room__id",
+                                         "room__number", "caller__id", "caller__display_name")
+        .order_by("room__number", "id"), per_page=100)
     from fangkong.isolation.rules import callers_needed
 
     return render(request, "isolation/site_detail.html", {
