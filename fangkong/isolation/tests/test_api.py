@@ -407,3 +407,13 @@ def test_english_catalogue_for_pages_and_api(client, world, site, staff, at_site
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert r.status_code == 400 and r.json()["detail"].startswith("Cannot release:")
+
+
+def test_device_token_revoked_is_refused(client, world, home):
+    from fangkong.accounts.models import ApiToken
+    from fangkong.accounts.services import token_revoke
+
+    api = Api(client, world.worker_x)
+    assert api.get("/tasks/today").status_code == 200
+    token_revoke(actor=world.hq, token=ApiToken.objects.get(user=world.worker_x))
+    assert api.get("/tasks/today").status_code == 401
