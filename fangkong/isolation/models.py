@@ -251,12 +251,16 @@ class Task(models.Model):
     note = models.CharField(_("备注"), max_length=300, blank=True)
     done_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     done_at = models.DateTimeField(null=True, blank=True)
+    # the id a device sent with the recording (API): a retry with the same id changes nothing
+    client_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["due_date", "slot", "id"]
         constraints = [models.UniqueConstraint(fields=["episode", "kind", "due_date", "slot"], name="iso_task_unique")]
         indexes = [models.Index(fields=["due_date", "area_path"], name="iso_task_day_area_idx"),
-                   models.Index(fields=["site", "due_date", "state"], name="iso_task_site_day_idx"),
+                   # a site's work list: one index range per list, already in the list's order (LIMIT stops early)
+                   models.Index(fields=["site", "due_date", "state", "kind", "slot", "episode"],
+                                name="iso_task_site_list_idx"),
                    models.Index(fields=["state", "due_date"], name="iso_task_state_day_idx")]
 
 
@@ -284,9 +288,43 @@ class Need(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     area_path = PathField(_("区域路径"))
     site_path = models.CharField(max_length=255, blank=True)
+    call = models.ForeignKey("CallLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="needs")
+    client_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["done", "-raised_at", "-id"]
+
+
+class CallSlot(models.TextChoices):
+    AM = "am", _("上午")
+    PM = "pm", _("下午")
+
+
+class CallLog(models.Model):
+    """One morning or evening call by the staff member responsible for a person (one row per call).
+
+    A call is "made" for a slot when a row exists for (episode, date, slot), reached or not; a second call in
+    the same slot (not reached, then called again) is another row.
+    """
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="calls")
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    caller = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("联络员"))
+    called_at = models.DateTimeField(_("通话时间"))
+    date = models.DateField(_("日期"))
+    slot = models.CharField(_("时段"), max_length=4, choices=CallSlot.choices)
+    reached = models.BooleanField(_("已接通"))
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    client_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    area_path = PathField(_("区域路径"))
+    site_path = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("电话随访记录")
+        verbose_name_plural = _("电话随访记录")
+        ordering = ["-called_at", "-id"]
+        indexes = [models.Index(fields=["site", "date", "slot"], name="iso_call_site_day_idx"),
+                   models.Index(fields=["episode", "date"], name="iso_call_episode_day_idx")]
 
 
 class Escalation(models.Model):

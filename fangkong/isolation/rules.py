@@ -24,9 +24,12 @@ def isolation_phase(plan: epi_rules.ControlPlan, mode: str) -> epi_rules.Planned
     for ph in plan.phases:
         if ph.kind in ISOLATION_KINDS[mode]:
             return ph
-    kinds = "、".join(p.kind_name for p in plan.phases) or "无"
-    word = "集中隔离" if mode == "centralized" else "居家隔离"
-    raise ValueError(f"{plan.ruleset_short_name}{plan.category_name}的管控方式为{kinds}，不适用{word}")
+    from django.utils.translation import gettext
+
+    kinds = "、".join(p.kind_name for p in plan.phases) or gettext("无")
+    word = gettext("集中隔离") if mode == "centralized" else gettext("居家隔离")
+    raise ValueError(gettext("%(ruleset)s%(category)s的管控方式为%(kinds)s，不适用%(mode)s") % {
+        "ruleset": plan.ruleset_short_name, "category": plan.category_name, "kinds": kinds, "mode": word})
 
 
 def slot_deadline(due: dt.date, slot: str) -> dt.datetime:

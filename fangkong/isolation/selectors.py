@@ -154,65 +154,76 @@ def occupancy_history(sites, days: int = 30) -> list[dict]:
 # -- today's work lists ------------------------------------------------------------------------------
 
 
-LIST_LIMIT = 200  # per list on a work-list page; the counts stay exact
+LIST_LIMIT = 200  # per list in the API's work lists; the counts stay exact
+PAGE_LIST_LIMIT = 50  # per list on a work-list page (the page shows the exact counts and links to the rest)
 _TASK_FIELDS = ("id", "episode_id", "kind", "due_date", "slot", "test_day", "state", "episode__id",
                 "episode__person_id", "episode__person__name", "episode__person__phone", "episode__room_id",
                 "episode__room__number")
 
 
-def _tasks(qs: QuerySet[Task], day: dt.date) -> dict:
+def _tasks(qs: QuerySet[Task], day: dt.date, limit: int = LIST_LIMIT) -> dict:
     """Today's open tasks, yesterday's missed follow-ups and tests overdue up to 3 days, each list capped at
     LIST_LIMIT rows (the counts are exact). Three narrow index range reads, never the whole history."""
     base = qs.select_related("episode__person", "episode__room").only(*_TASK_FIELDS)
     counts = {(k, st): n for k, st, n in qs.filter(due_date=day).values_list("kind", "state").annotate(
         n=Count("id")).values_list("kind", "state", "n").order_by()}
-    today_open = list(base.filter(due_date=day, state=TaskState.OPEN).order_by("kind", "slot", "episode_id")
-                      [:LIST_LIMIT * 2])
+    open_today = base.filter(due_date=day, state=TaskState.OPEN).order_by("slot", "episode_id")
+    follow_ups = list(open_today.filter(kind=TaskKind.FOLLOW_UP)[:limit])
+    tests = list(open_today.filter(kind=TaskKind.TEST)[:limit])
+    missed_qs = qs.filter(kind=TaskKind.FOLLOW_UP, state=TaskState.MISSED,
+                          due_date__gte=day - dt.timedelta(days=1), due_date__lte=day)
+    overdue_qs = qs.filter(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__gte=day - dt.timedelta(days=3),
+                           due_date__lt=day)
     missed = list(base.filter(kind=TaskKind.FOLLOW_UP, state=TaskState.MISSED,
                               due_date__gte=day - dt.timedelta(days=1), due_date__lte=day)
-                  .order_by("due_date", "slot", "episode_id")[:LIST_LIMIT])
+                  .order_by("due_date", "slot", "episode_id")[:limit])
     overdue = list(base.filter(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__gte=day - dt.timedelta(days=3),
-                               due_date__lt=day).order_by("due_date", "episode_id")[:LIST_LIMIT])
+                               due_date__lt=day).order_by("due_date", "episode_id")[:limit])
+    n_missed = len(missed) if len(missed) < limit else missed_qs.count()
+    n_overdue = len(overdue) if len(overdue) < limit else overdue_qs.count()
     return {
-        "follow_ups_due": [t for t in today_open if t.kind == TaskKind.FOLLOW_UP][:LIST_LIMIT],
-        "tests_due": [t for t in today_open if t.kind == TaskKind.TEST][:LIST_LIMIT],
+        "follow_ups_due": follow_ups,
+        "tests_due": tests,
         "follow_ups_missed": missed, "tests_overdue": overdue,
         "done": sum(n for (k, st), n in counts.items() if st == TaskState.DONE),
         "counts": {"follow_ups_due": counts.get((TaskKind.FOLLOW_UP, TaskState.OPEN), 0),
-                   "tests_due": counts.get((TaskKind.TEST, TaskState.OPEN), 0)},
+                   "tests_due": counts.get((TaskKind.TEST, TaskState.OPEN), 0),
+                   "follow_ups_missed": n_missed, "tests_overdue": n_overdue},
     }
 
 
-def _episode_lists(qs: QuerySet[Episode], day: dt.date) -> dict:
+def _episode_lists(qs: QuerySet[Episode], day: dt.date, limit: int = LIST_LIMIT) -> dict:
     open_qs = qs.filter(state__in=OPEN_STATES).select_related("person", "room").only(
         "id", "state", "phase_end", "person__id", "person__name", "room__id", "room__number").order_by("phase_end", "id")
     return {
-        "releases_due": list(open_qs.filter(phase_end__lte=day)[:LIST_LIMIT]),
-        "ending_today": list(open_qs.filter(phase_end=day)[:LIST_LIMIT]),
-        "release_proposed": list(open_qs.filter(state="release_proposed")[:LIST_LIMIT]),
+        "releases_due": list(open_qs.filter(phase_end__lte=day)[:limit]),
+        "releases_due_count": open_qs.filter(phase_end__lte=day).count(),
+        "ending_today": list(open_qs.filter(phase_end=day)[:limit]),
+        "ending_today_count": open_qs.filter(phase_end=day).count(),
+        "release_proposed": list(open_qs.filter(state="release_proposed")[:limit]),
         "in_transfer": list(open_qs.filter(state="transfer").select_related("transfer").only(
             "id", "state", "phase_end", "person__id", "person__name", "room__id", "room__number", "transfer__vehicle",
-            "transfer__flagged_at")[:LIST_LIMIT]),
+            "transfer__flagged_at")[:limit]),
     }
 
 
-def worklist_site(actor, site: Site, day: dt.date | None = None) -> dict:
+def worklist_site(actor, site: Site, day: dt.date | None = None, limit: int = LIST_LIMIT) -> dict:
     """A site's work list for today (the actor must see the site: site_get first)."""
     day = day or today()
-    out = _tasks(Task.objects.filter(site_id=site.pk), day)
-    out.update(_episode_lists(Episode.objects.filter(site_id=site.pk), day))
+    out = _tasks(Task.objects.filter(site_id=site.pk), day, limit)
+    out.update(_episode_lists(Episode.objects.filter(site_id=site.pk), day, limit))
     out["capacity"] = site_capacity([site])[0]
     return out
 
 
-def worklist_area(actor, path: str, day: dt.date | None = None) -> dict:
+def worklist_area(actor, path: str, day: dt.date | None = None, limit: int = LIST_LIMIT) -> dict:
     """An area's (grid, community …) work list for today: home isolations of people living there."""
     if not can(actor, VIEW, path):
         raise NotFound()
     day = day or today()
     lo, hi = path_range(path)
-    out = _tasks(Task.objects.filter(area_path__gte=lo, area_path__lt=hi, site__isnull=True), day)
-    out.update(_episode_lists(Episode.objects.filter(area_path__gte=lo, area_path__lt=hi, mode="home"), day))
+    out = _tasks(Task.objects.filter(area_path__gte=lo, area_path__lt=hi, site__isnull=True), day, limit)
+    out.update(_episode_lists(Episode.objects.filter(area_path__gte=lo, area_path__lt=hi, mode="home"), day, limit))
     return out
 
 
@@ -255,3 +266,94 @@ def task_get(actor, task_id) -> Task:
     if not episode_qs(actor).filter(pk=task.episode_id).exists():
         raise NotFound()
     return task
+
+
+# -- calls (one CallLog row per call) ----------------------------------------------------------------
+
+
+def call_sheet(actor, site: Site, day: dt.date | None = None, caller_id: int | None = None) -> list[dict]:
+    """The call list of a staff member at a site (the actor by default): the open episodes assigned to them,
+    each with today's calls per slot (the last call of the slot, and how many). The actor must see the site."""
+    from fangkong.isolation.models import CallLog
+
+    day = day or today()
+    caller_id = caller_id or actor.pk
+    eps = list(Episode.objects.filter(site_id=site.pk, caller_id=caller_id, state__in=OPEN_STATES)
+               .select_related("person", "room").only("id", "state", "person__id", "person__name", "person__phone",
+                                                      "room__id", "room__number", "site_id", "caller_id")
+               .order_by("room__number", "id"))
+    calls: dict[tuple[int, str], list] = {}
+    for c in CallLog.objects.filter(episode_id__in=[e.pk for e in eps], date=day).order_by("called_at", "id"):
+        calls.setdefault((c.episode_id, c.slot), []).append(c)
+    out = []
+    for e in eps:
+        row = {"episode": e}
+        for slot in ("am", "pm"):
+            lst = calls.get((e.pk, slot), [])
+            row[slot] = lst[-1] if lst else None
+            row[slot + "_count"] = len(lst)
+        out.append(row)
+    return out
+
+
+def call_counts(sheet: list[dict]) -> dict:
+    return {slot: {"done": sum(1 for r in sheet if r[slot]), "not_done": sum(1 for r in sheet if not r[slot])}
+            for slot in ("am", "pm")}
+
+
+def calls_missing(actor, site: Site, day: dt.date | None = None, slots: tuple[str, ...] = ("am", "pm")) -> list[dict]:
+    """The calls not made at a site on `day`, per staff member: for each caller, the people assigned to them
+    with no call logged in a slot (people without a caller are listed under caller None)."""
+    from fangkong.accounts.models import User
+    from fangkong.isolation.models import CallLog
+
+    day = day or today()
+    eps = list(Episode.objects.filter(site_id=site.pk, state__in=OPEN_STATES).select_related("person", "room")
+               .only("id", "caller_id", "person__id", "person__name", "person__phone", "room__id", "room__number")
+               .order_by("room__number", "id"))
+    made = set(CallLog.objects.filter(site_id=site.pk, date=day).values_list("episode_id", "slot").distinct())
+    by_caller: dict[int | None, list] = {}
+    for e in eps:
+        missing = [s for s in slots if (e.pk, s) not in made]
+        if missing:
+            by_caller.setdefault(e.caller_id, []).append({"episode": e, "missing": missing})
+    users = {u.pk: u for u in User.objects.filter(pk__in=[k for k in by_caller if k])}
+    assigned = dict(Episode.objects.filter(site_id=site.pk, state__in=OPEN_STATES).order_by().values("caller_id")
+                    .annotate(n=Count("id")).values_list("caller_id", "n"))
+    out = [{"caller": users.get(k), "caller_id": k, "assigned": assigned.get(k, 0), "rows": rows,
+            "missing": {s: sum(1 for r in rows if s in r["missing"]) for s in slots}}
+           for k, rows in by_caller.items()]
+    out.sort(key=lambda r: (r["caller"] is None, -(sum(r["missing"].values())), r["caller_id"] or 0))
+    return out
+
+
+def my_tasks(actor, day: dt.date | None = None, site_id: int | None = None) -> QuerySet[Task]:
+    """Today's tasks of the people the actor works for by membership: the people they guard and the people
+    at the sites they are staff of (optionally one site)."""
+    from fangkong.isolation.models import GuardianMember
+
+    day = day or today()
+    q = None
+    sites = member_site_ids(actor)
+    if site_id is not None:
+        sites = [s for s in sites if s == site_id]
+    if sites:
+        q = Q(site_id__in=sites)
+    if has_any(actor, FOLLOW_UP):
+        g = Q(episode_id__in=GuardianMember.objects.filter(user_id=actor.pk, episode__state__in=OPEN_STATES)
+              .values("episode_id"))
+        if site_id is None:
+            q = g if q is None else q | g
+    if q is None:
+        return Task.objects.none()
+    return (Task.objects.filter(q, due_date=day).select_related("episode__person", "episode__room")
+            .order_by("kind", "slot", "episode_id"))
+
+
+def call_get(actor, call_id):
+    from fangkong.isolation.models import CallLog
+
+    call = CallLog.objects.filter(pk=call_id).first()
+    if call is None or not episode_qs(actor).filter(pk=call.episode_id).exists():
+        raise NotFound()
+    return call

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from fangkong.audit.services import event_build, event_record, events_record_bulk
 from fangkong.core.errors import NotFound, ServiceError
@@ -61,7 +63,7 @@ def site_create(*, actor, area, name: str, address: str = "", phone: str = "", p
     authorize(actor, MANAGE, area.path)
     name = (name or "").strip()
     if not name:
-        raise ServiceError("请填写隔离点名称。", code="name_required", field="name")
+        raise ServiceError(gettext("请填写隔离点名称。"), code="name_required", field="name")
     site = Site.objects.create(name=name, area=area, area_path=area.path, address=address, phone=phone,
                                party_branch=party_branch, party_secretary=party_secretary)
     for i, g in enumerate(groups if groups is not None else DEFAULT_GROUPS):
@@ -97,7 +99,7 @@ def parse_rooms(text: str) -> list[str]:
         if "-" in part:
             a, _, b = part.partition("-")
             if not (a.strip().isdigit() and b.strip().isdigit()) or int(b) < int(a) or int(b) - int(a) > 2000:
-                raise ServiceError(f"房间号范围“{part}”无法识别（例：101-120）。", code="rooms_invalid", field="rooms")
+                raise ServiceError(gettext("房间号范围“%(part)s”无法识别（例：101-120）。") % {"part": part}, code="rooms_invalid", field="rooms")
             out.extend(str(i) for i in range(int(a), int(b) + 1))
         else:
             out.append(part)
@@ -117,7 +119,7 @@ def group_add(*, actor, site: Site, name: str) -> SiteGroup:
     authorize(actor, MANAGE, site.area_path)
     name = name.strip()
     if not name:
-        raise ServiceError("请填写工作组名称。", code="name_required", field="name")
+        raise ServiceError(gettext("请填写工作组名称。"), code="name_required", field="name")
     group, _ = SiteGroup.objects.get_or_create(site=site, name=name, defaults={"order": site.groups.count()})
     event_record(actor=actor, action="isolation_site.group_add", obj=site, after={"group": name})
     return group
@@ -128,7 +130,7 @@ def staff_add(*, actor, site: Site, user, group: SiteGroup | None = None, is_lea
               phone: str = "") -> SiteStaff:
     authorize(actor, MANAGE, site.area_path)
     if group is not None and group.site_id != site.pk:
-        raise ServiceError("工作组不属于该隔离点。", code="group_mismatch", field="group")
+        raise ServiceError(gettext("工作组不属于该隔离点。"), code="group_mismatch", field="group")
     member, _ = SiteStaff.objects.update_or_create(site=site, user=user, defaults={
         "group": group, "is_leader": is_leader, "phone": phone})
     event_record(actor=actor, action="isolation_site.staff_add", obj=site,
@@ -141,9 +143,9 @@ def guardian_template_set(*, actor, area, name: str, roles: list[str]) -> Guardi
     authorize(actor, MANAGE, area.path)
     roles = [r.strip() for r in roles if r.strip()]
     if not roles:
-        raise ServiceError("请至少填写一个成员角色。", code="roles_required", field="roles")
+        raise ServiceError(gettext("请至少填写一个成员角色。"), code="roles_required", field="roles")
     if len(set(roles)) != len(roles):
-        raise ServiceError("成员角色不能重复。", code="roles_duplicate", field="roles")
+        raise ServiceError(gettext("成员角色不能重复。"), code="roles_duplicate", field="roles")
     tpl, _ = GuardianTemplate.objects.update_or_create(area=area, defaults={
         "area_path": area.path, "name": name or f"{len(roles)}包一", "roles": roles})
     event_record(actor=actor, action="guardian_template.set", obj=tpl, object_repr=f"{area.name} {tpl.name}",
@@ -221,7 +223,7 @@ def _basis(person, control_status, contact, ruleset_id, category, last_exposure)
 
     if control_status is not None:
         if control_status.person_id != person.pk:
-            raise ServiceError("管控状态不属于该人员。", code="status_mismatch")
+            raise ServiceError(gettext("管控状态不属于该人员。"), code="status_mismatch")
         ruleset_id = control_status.ruleset_id or ruleset_id
         category = control_status.category or category
         if contact is None and control_status.evidence_type == "epi.contact":
@@ -230,18 +232,18 @@ def _basis(person, control_status, contact, ruleset_id, category, last_exposure)
             last_exposure = control_status.start
     if contact is not None:
         if contact.person_id != person.pk:
-            raise ServiceError("接触者记录不属于该人员。", code="contact_mismatch")
+            raise ServiceError(gettext("接触者记录不属于该人员。"), code="contact_mismatch")
         category = category or contact.category
         last_exposure = last_exposure or contact.contact_date
     if last_exposure is None:
-        raise ServiceError("请填写末次暴露（或离开风险区）日期。", code="last_exposure_required", field="last_exposure")
+        raise ServiceError(gettext("请填写末次暴露（或离开风险区）日期。"), code="last_exposure_required", field="last_exposure")
     if not ruleset_id:
         rs = epi_rules.ruleset_for_date(last_exposure)
         if rs is None:
-            raise ServiceError("该日期没有适用的防控方案。", code="no_ruleset", field="last_exposure")
+            raise ServiceError(gettext("该日期没有适用的防控方案。"), code="no_ruleset", field="last_exposure")
         ruleset_id = rs.id
     if not category:
-        raise ServiceError("请选择人员类别。", code="category_required", field="category")
+        raise ServiceError(gettext("请选择人员类别。"), code="category_required", field="category")
     return ruleset_id, category, last_exposure, contact
 
 
@@ -252,9 +254,9 @@ def _pick_room(site: Site, person, room: Room | None) -> Room:
     hh = person.household_id
     if room is not None:
         if room.site_id != site.pk or not room.active:
-            raise ServiceError("房间不属于该隔离点或不可用。", code="room_invalid", field="room")
+            raise ServiceError(gettext("房间不属于该隔离点或不可用。"), code="room_invalid", field="room")
         if room.pk in occupied and (hh is None or occupied[room.pk] != hh):
-            raise ServiceError(f"{room.number}房间已有其他人员入住（一人一间或一户一间）。", code="room_taken",
+            raise ServiceError(gettext("%(room)s房间已有其他人员入住（一人一间或一户一间）。") % {"room": room.number}, code="room_taken",
                                field="room")
         return room
     if hh is not None:
@@ -264,7 +266,7 @@ def _pick_room(site: Site, person, room: Room | None) -> Room:
     free = Room.objects.filter(site=site, active=True).exclude(pk__in=list(occupied)).order_by("number").first()
     if free is None:
         total = Room.objects.filter(site=site, active=True).count()
-        raise ServiceError(f"{site.name}已满（共{total}间，已全部入住），请选择其他隔离点。", code="site_full",
+        raise ServiceError(gettext("%(site)s已满（共%(total)s间，已全部入住），请选择其他隔离点。") % {"site": site.name, "total": total}, code="site_full",
                            field="site")
     return free
 
@@ -289,16 +291,16 @@ def episode_admit(*, actor, person, mode: str, site: Site | None = None, room: R
     """Start an isolation of `person` (centralized at `site`, or at home with a guardian team)."""
     authorize(actor, MANAGE, person.area_path)
     if mode not in Mode.values:
-        raise ServiceError("隔离方式无效。", code="mode_invalid", field="mode")
+        raise ServiceError(gettext("隔离方式无效。"), code="mode_invalid", field="mode")
     if mode == Mode.CENTRALIZED and site is None:
-        raise ServiceError("集中隔离须选择隔离点。", code="site_required", field="site")
+        raise ServiceError(gettext("集中隔离须选择隔离点。"), code="site_required", field="site")
     if mode == Mode.HOME:
         site = room = None
     start = start or selectors.today()
     ruleset_id, category, last_exposure, contact = _basis(person, control_status, contact, ruleset_id, category,
                                                           last_exposure)
     if Episode.objects.filter(person=person, state__in=OPEN_STATES).exists():
-        raise ServiceError(f"{person.name}已在隔离中，不能重复登记。", code="already_open")
+        raise ServiceError(gettext("%(name)s已在隔离中，不能重复登记。") % {"name": person.name}, code="already_open")
     ep = Episode(person=person, mode=mode, site=site, ruleset_id=ruleset_id, category=category,
                  last_exposure=last_exposure, isolation_start=start, control_status=control_status, contact=contact,
                  area_path=person.area_path, site_path=site.area_path if site else "", admitted_by=actor,
@@ -307,23 +309,23 @@ def episode_admit(*, actor, person, mode: str, site: Site | None = None, room: R
     try:
         plan = episode_plan(ep)
     except epi_rules.UnknownRuleSet:
-        raise ServiceError("防控方案不存在。", code="no_ruleset") from None
+        raise ServiceError(gettext("防控方案不存在。"), code="no_ruleset") from None
     except (epi_rules.RuleNotApplicable, ValueError) as exc:
         raise ServiceError(str(exc), code="not_applicable") from None
     _phase_cache(ep, plan)
     if ep.phase_end is not None and start > ep.phase_end:
-        raise ServiceError(f"按{plan.ruleset_short_name}，该人员的隔离期已于{ep.phase_end:%Y年%m月%d日}届满，无需再隔离。",
+        raise ServiceError(gettext("按%(ruleset)s，该人员的隔离期已于%(date)s届满，无需再隔离。") % {"ruleset": plan.ruleset_short_name, "date": date_format(ep.phase_end, "DATE_FORMAT")},
                            code="period_over")
     if site is not None:
         Site.objects.select_for_update().filter(pk=site.pk).first()  # serialise admissions per site
         if not site.active:
-            raise ServiceError(f"{site.name}已停用。", code="site_inactive", field="site")
+            raise ServiceError(gettext("%(site)s已停用。") % {"site": site.name}, code="site_inactive", field="site")
         ep.room = _pick_room(site, person, room)
         ep.caller = _pick_caller(site)
     ep.save()
     if transfer is not None and site is not None:
         if not (transfer.pickup_place and transfer.vehicle and transfer.escort):
-            raise ServiceError("请完整填写转运信息（接人地点、时间、车辆、随车人员）。", code="transfer_incomplete")
+            raise ServiceError(gettext("请完整填写转运信息（接人地点、时间、车辆、随车人员）。"), code="transfer_incomplete")
         Transfer.objects.create(episode=ep, pickup_place=transfer.pickup_place, pickup_at=transfer.pickup_at,
                                 vehicle=transfer.vehicle, escort=transfer.escort)
     if mode == Mode.HOME:
@@ -357,7 +359,7 @@ def _tasks_create_for(ep: Episode, day: dt.date) -> None:
 def guardian_set(*, actor, episode: Episode, user, team_role: str) -> GuardianMember:
     authorize(actor, MANAGE, episode.area_path)
     if episode.mode != Mode.HOME:
-        raise ServiceError("只有居家隔离设包保小组。", code="not_home")
+        raise ServiceError(gettext("只有居家隔离设包保小组。"), code="not_home")
     member, _ = GuardianMember.objects.update_or_create(episode=episode, team_role=team_role, defaults={"user": user})
     event_record(actor=actor, action="isolation.guardian_set", obj=episode,
                  after={"role": team_role, "user": user.username})
@@ -374,7 +376,7 @@ def transfer_arrive(*, actor, episode: Episode, at: dt.datetime | None = None) -
     _authorize_work(actor, episode)
     tr = getattr(episode, "transfer", None)
     if tr is None or episode.state != EpisodeState.TRANSFER:
-        raise ServiceError("该人员不在转运中。", code="not_in_transfer")
+        raise ServiceError(gettext("该人员不在转运中。"), code="not_in_transfer")
     tr.arrived_at = at or _now()
     tr.received_by = actor
     tr.save(update_fields=["arrived_at", "received_by"])
@@ -390,14 +392,14 @@ def transfer_arrive(*, actor, episode: Episode, at: dt.datetime | None = None) -
 def room_change(*, actor, episode: Episode, room: Room) -> Episode:
     _authorize_work(actor, episode)
     if episode.site_id is None or not episode.is_open:
-        raise ServiceError("该人员不在集中隔离中。", code="not_centralized")
+        raise ServiceError(gettext("该人员不在集中隔离中。"), code="not_centralized")
     Site.objects.select_for_update().filter(pk=episode.site_id).first()
     others = Episode.objects.filter(room=room, state__in=OPEN_STATES).exclude(pk=episode.pk)
     if room.site_id != episode.site_id or not room.active:
-        raise ServiceError("房间不属于该隔离点或不可用。", code="room_invalid", field="room")
+        raise ServiceError(gettext("房间不属于该隔离点或不可用。"), code="room_invalid", field="room")
     hh = episode.household_id_at_admission
     if others.exists() and (hh is None or others.exclude(household_id_at_admission=hh).exists()):
-        raise ServiceError(f"{room.number}房间已有其他人员入住（一人一间或一户一间）。", code="room_taken", field="room")
+        raise ServiceError(gettext("%(room)s房间已有其他人员入住（一人一间或一户一间）。") % {"room": room.number}, code="room_taken", field="room")
     before = episode.room.number if episode.room else ""
     episode.room = room
     episode.save(update_fields=["room"])
@@ -409,21 +411,48 @@ def room_change(*, actor, episode: Episode, room: Room) -> Episode:
 # -- daily work --------------------------------------------------------------------------------------
 
 
+def _client_id(client_id) -> str | None:
+    cid = str(client_id or "").strip()
+    if len(cid) > 64:
+        raise ServiceError(gettext("client_id 不能超过 64 个字符。"), code="bad_client_id", field="client_id")
+    return cid or None
+
+
+def _replay_task(task: Task, client_id: str | None) -> Task | None:
+    """The task as recorded before when this is a retry of the same recording (same client id), else None.
+    A client id already used for another task is refused."""
+    if client_id is None:
+        return None
+    if task.client_id == client_id:
+        task.replayed = True
+        return task
+    if Task.objects.filter(client_id=client_id).exclude(pk=task.pk).exists():
+        raise ServiceError(gettext("该 client_id 已用于另一条记录。"), code="client_id_reused", field="client_id")
+    return None
+
+
 @transaction.atomic
 def follow_up_record(*, actor, task: Task, outcome: str, temperature=None, symptoms: str = "", note: str = "",
-                     needs: list[tuple[str, str]] | None = None) -> Task:
+                     needs: list[tuple[str, str]] | None = None, client_id: str | None = None) -> Task:
+    """Record a follow-up (home) or a daily check (site). With a `client_id` (devices), a retry of the same
+    recording returns the task as recorded and changes nothing (`task.replayed` is True)."""
     episode = task.episode
     _authorize_work(actor, episode)
+    client_id = _client_id(client_id)
+    task.client_id = Task.objects.select_for_update().filter(pk=task.pk).values_list("client_id", flat=True).first()
+    replay = _replay_task(task, client_id)
+    if replay is not None:
+        return replay
     if task.kind != TaskKind.FOLLOW_UP:
-        raise ServiceError("这不是随访任务。", code="wrong_kind")
+        raise ServiceError(gettext("这不是随访任务。"), code="wrong_kind")
     if outcome not in Outcome.values:
-        raise ServiceError("请选择随访结果。", code="outcome_required", field="outcome")
+        raise ServiceError(gettext("请选择随访结果。"), code="outcome_required", field="outcome")
     if outcome in (Outcome.SEEN_WELL, Outcome.SEEN_UNWELL) and temperature is None:
-        raise ServiceError("已见面的随访须填写体温。", code="temperature_required", field="temperature")
+        raise ServiceError(gettext("已见面的随访须填写体温。"), code="temperature_required", field="temperature")
     if temperature is not None and not (34 <= float(temperature) <= 43):
-        raise ServiceError("体温应在34–43℃之间。", code="temperature_invalid", field="temperature")
+        raise ServiceError(gettext("体温应在34–43℃之间。"), code="temperature_invalid", field="temperature")
     if task.due_date > selectors.today():
-        raise ServiceError("不能提前登记以后的随访。", code="future_task")
+        raise ServiceError(gettext("不能提前登记以后的随访。"), code="future_task")
     task.outcome = outcome
     task.temperature = temperature
     task.symptoms = symptoms
@@ -431,6 +460,7 @@ def follow_up_record(*, actor, task: Task, outcome: str, temperature=None, sympt
     task.state = TaskState.DONE if outcome != Outcome.NOT_DONE else task.state
     task.done_by = actor
     task.done_at = _now()
+    task.client_id = client_id or task.client_id
     task.save()
     for kind, text in needs or []:
         if text.strip():
@@ -441,23 +471,46 @@ def follow_up_record(*, actor, task: Task, outcome: str, temperature=None, sympt
             "episode": episode, "reason": reason, "area_path": episode.area_path, "site_path": episode.site_path})
     event_record(actor=actor, action="isolation.follow_up", obj=episode,
                  after={"task": task.pk, "outcome": outcome, "temperature": temperature, "symptoms": symptoms})
+    task.replayed = False
     return task
 
 
+FEVER = 37.3
+
+
+def check_record(*, actor, task: Task, temperature, symptoms: str = "", note: str = "",
+                 needs: list[tuple[str, str]] | None = None, client_id: str | None = None) -> Task:
+    """A site's daily check (temperature and symptoms, morning or evening): a fever (≥ 37.3℃) or any
+    symptom records the person as unwell (and escalates), else well."""
+    if temperature is None:
+        raise ServiceError(gettext("请填写体温。"), code="temperature_required", field="temperature")
+    unwell = float(temperature) >= FEVER or bool(symptoms.strip())
+    return follow_up_record(actor=actor, task=task, outcome=Outcome.SEEN_UNWELL if unwell else Outcome.SEEN_WELL,
+                            temperature=temperature, symptoms=symptoms.strip(), note=note, needs=needs,
+                            client_id=client_id)
+
+
 @transaction.atomic
-def test_record(*, actor, task: Task, result: str, sampled_on: dt.date | None = None, note: str = "") -> Task:
+def test_record(*, actor, task: Task, result: str, sampled_on: dt.date | None = None, note: str = "",
+                client_id: str | None = None) -> Task:
     episode = task.episode
     _authorize_work(actor, episode)
+    client_id = _client_id(client_id)
+    task.client_id = Task.objects.select_for_update().filter(pk=task.pk).values_list("client_id", flat=True).first()
+    replay = _replay_task(task, client_id)
+    if replay is not None:
+        return replay
     if task.kind != TaskKind.TEST:
-        raise ServiceError("这不是核酸检测任务。", code="wrong_kind")
+        raise ServiceError(gettext("这不是核酸检测任务。"), code="wrong_kind")
     if result not in TestResult.values:
-        raise ServiceError("请选择检测结果（阴性/阳性）。", code="result_required", field="result")
+        raise ServiceError(gettext("请选择检测结果（阴性/阳性）。"), code="result_required", field="result")
     task.result = result
     task.sampled_on = sampled_on or task.due_date
     task.state = TaskState.DONE
     task.note = note
     task.done_by = actor
     task.done_at = _now()
+    task.client_id = client_id or task.client_id
     task.save()
     if result == TestResult.POSITIVE:
         Escalation.objects.get_or_create(task=task, defaults={
@@ -465,21 +518,77 @@ def test_record(*, actor, task: Task, result: str, sampled_on: dt.date | None = 
             "area_path": episode.area_path, "site_path": episode.site_path})
     event_record(actor=actor, action="isolation.test_result", obj=episode,
                  after={"task": task.pk, "day": task.test_day, "result": result, "sampled_on": task.sampled_on})
+    task.replayed = False
     return task
 
 
 @transaction.atomic
-def need_raise(*, actor, episode: Episode, kind: str, text: str, task: Task | None = None) -> Need:
+def need_raise(*, actor, episode: Episode, kind: str, text: str, task: Task | None = None, call=None,
+               client_id: str | None = None) -> Need:
+    """Raise a need; with a `client_id`, a retry returns the need raised the first time (`need.replayed`)."""
     _authorize_work(actor, episode)
     from fangkong.isolation.models import NeedKind
 
+    client_id = _client_id(client_id)
+    if client_id is not None:
+        before = Need.objects.filter(client_id=client_id).first()
+        if before is not None:
+            if before.episode_id != episode.pk:
+                raise ServiceError(gettext("该 client_id 已用于另一条记录。"), code="client_id_reused", field="client_id")
+            before.replayed = True
+            return before
     if kind not in NeedKind.values:
-        raise ServiceError("请选择诉求类型。", code="kind_required", field="kind")
-    need = Need.objects.create(episode=episode, task=task, kind=kind, text=text.strip()[:300], raised_by=actor,
-                               area_path=episode.area_path, site_path=episode.site_path)
+        raise ServiceError(gettext("请选择诉求类型。"), code="kind_required", field="kind")
+    text = text.strip()[:300] or NeedKind(kind).label
+    need = Need.objects.create(episode=episode, task=task, call=call, kind=kind, text=str(text), raised_by=actor,
+                               area_path=episode.area_path, site_path=episode.site_path, client_id=client_id)
     event_record(actor=actor, action="isolation.need_raise", obj=need, object_repr=f"{episode.person.name} {kind}",
                  after={"kind": kind, "text": need.text})
+    need.replayed = False
     return need
+
+
+CALL_NEED_KINDS = ("medicine", "phone_credit", "anxiety", "other")
+
+
+@transaction.atomic
+def call_record(*, actor, episode: Episode, slot: str, reached: bool, needs: list[tuple[str, str]] | None = None,
+                note: str = "", at: dt.datetime | None = None, client_id: str | None = None):
+    """Log one morning or evening call to a person (who called, whom, when, slot, reached or not) with the
+    needs it raised (medicine, phone credit, anxiety, other + text). With a `client_id`, a retry returns the
+    call logged the first time and changes nothing (`call.replayed`)."""
+    from fangkong.isolation.models import CallLog, CallSlot
+
+    _authorize_work(actor, episode)
+    client_id = _client_id(client_id)
+    Episode.objects.select_for_update().filter(pk=episode.pk).first()  # serialise retries of one person's calls
+    if client_id is not None:
+        before = CallLog.objects.filter(client_id=client_id).first()
+        if before is not None:
+            if before.episode_id != episode.pk:
+                raise ServiceError(gettext("该 client_id 已用于另一条记录。"), code="client_id_reused", field="client_id")
+            before.replayed = True
+            return before
+    if slot not in CallSlot.values:
+        raise ServiceError(gettext("请选择上午或下午（晚间）。"), code="slot_required", field="slot")
+    if not episode.is_open:
+        raise ServiceError(gettext("该人员已不在隔离中。"), code="not_open")
+    at = at or _now()
+    day = timezone.localtime(at).date()
+    if day > selectors.today():
+        raise ServiceError(gettext("不能登记以后的电话随访。"), code="future_call")
+    call = CallLog.objects.create(episode=episode, site_id=episode.site_id, caller=actor, called_at=at, date=day,
+                                  slot=slot, reached=bool(reached), note=note.strip()[:300], client_id=client_id,
+                                  area_path=episode.area_path, site_path=episode.site_path)
+    for kind, text in needs or []:
+        if kind not in CALL_NEED_KINDS and kind not in ("supplies", "medical"):
+            raise ServiceError(gettext("请选择诉求类型。"), code="kind_required", field="needs")
+        need_raise(actor=actor, episode=episode, kind=kind, text=text or "", call=call)
+    event_record(actor=actor, action="isolation.call", obj=episode,
+                 after={"call": call.pk, "slot": slot, "reached": bool(reached),
+                        "needs": [k for k, _t in needs or []]})
+    call.replayed = False
+    return call
 
 
 @transaction.atomic
@@ -499,7 +608,7 @@ def escalation_resolve(*, actor, escalation: Escalation, note: str) -> Escalatio
     if not (can(actor, MANAGE, ep.area_path) or selectors.can_work(actor, ep)):
         raise NotFound()
     if not note.strip():
-        raise ServiceError("请填写处理情况。", code="note_required", field="note")
+        raise ServiceError(gettext("请填写处理情况。"), code="note_required", field="note")
     escalation.resolved, escalation.resolved_by, escalation.resolved_note = True, actor, note.strip()
     escalation.save()
     event_record(actor=actor, action="isolation.escalation_resolve", obj=escalation, after={"note": note})
@@ -652,7 +761,8 @@ def release_check(episode: Episode, *, today: dt.date | None = None) -> epi_rule
 
 
 def _refuse(decision: epi_rules.Decision) -> ServiceError:
-    return ServiceError("不能解除：" + "；".join(decision.reasons) + f"（依据规则 {decision.rule_id}）",
+    return ServiceError(gettext("不能解除：%(reasons)s（依据规则 %(rule)s）") % {"reasons": "；".join(decision.reasons),
+                                                                             "rule": decision.rule_id},
                         code="release_refused", reasons=decision.reasons, rule_id=decision.rule_id)
 
 
@@ -661,7 +771,7 @@ def release_propose(*, actor, episode: Episode, today: dt.date | None = None) ->
     _authorize_work(actor, episode)
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     if episode.state != EpisodeState.ACTIVE:
-        raise ServiceError("只有隔离中的人员可以申请解除。", code="not_active")
+        raise ServiceError(gettext("只有隔离中的人员可以申请解除。"), code="not_active")
     decision = release_check(episode, today=today)
     if not decision.allowed:
         raise _refuse(decision)
@@ -692,9 +802,9 @@ def release_approve(*, actor, episode: Episode, today: dt.date | None = None) ->
         raise NotFound()
     episode = Episode.objects.select_for_update().select_related("person").get(pk=episode.pk)
     if episode.state != EpisodeState.RELEASE_PROPOSED:
-        raise ServiceError("该人员没有待审批的解除申请。", code="not_proposed")
+        raise ServiceError(gettext("该人员没有待审批的解除申请。"), code="not_proposed")
     if episode.release_proposed_by_id == actor.pk:
-        raise ServiceError("解除须由申请人以外的另一人审批。", code="four_eyes")
+        raise ServiceError(gettext("解除须由申请人以外的另一人审批。"), code="four_eyes")
     today = today or selectors.today()
     decision = release_check(episode, today=today)
     if not decision.allowed:
@@ -726,7 +836,7 @@ def release_withdraw(*, actor, episode: Episode, reason: str) -> Episode:
     if not (selectors.can_release(actor, episode) or selectors.can_work(actor, episode)):
         raise NotFound()
     if episode.state != EpisodeState.RELEASE_PROPOSED:
-        raise ServiceError("该人员没有待审批的解除申请。", code="not_proposed")
+        raise ServiceError(gettext("该人员没有待审批的解除申请。"), code="not_proposed")
     episode.state = EpisodeState.ACTIVE
     episode.release_proposed_by = None
     episode.release_proposed_at = None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sites/<int:site_id>/staff/", views.site_staff_add, name="site_staff_add"),
     path("sites/<int:site_id>/rooms/", views.site_rooms_add, name="site_rooms_add"),
     path("sites/<int:site_id>/calls/", views.call_list, name="call_list"),
+    path("sites/<int:site_id>/calls/missing/", views.calls_missing, name="calls_missing"),
     path("work/", views.site_work, name="site_work"),
     path("episodes/", views.episodes, name="episodes"),
     path("episodes/<int:episode_id>/", views.episode_detail, name="episode_detail"),

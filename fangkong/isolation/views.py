@@ -53,7 +53,7 @@ def index(request):
     if area is None:
         paths = assignment_paths(request.user, selectors.VIEW)
         area = Area.objects.filter(path=paths[0]).first()
-    wl = selectors.worklist_area(request.user, area.path, day)
+    wl = selectors.worklist_area(request.user, area.path, day, limit=selectors.PAGE_LIST_LIMIT)
     sites = list(selectors.site_qs(request.user).filter(active=True))
     return render(request, "isolation/index.html", {
         "area": area, "day": day, "wl": wl, "capacity": selectors.site_capacity(sites),
@@ -113,9 +113,11 @@ def site_new(request):
 def site_detail(request, site_id):
     site = selectors.site_get(request.user, site_id)
     day = _date(request.GET.get("date"), selectors.today())
-    wl = selectors.worklist_site(request.user, site, day)
-    episodes = site.episodes.filter(state__in=OPEN_STATES).select_related("person", "room", "caller").order_by(
-        "room__number")
+    wl = selectors.worklist_site(request.user, site, day, limit=selectors.PAGE_LIST_LIMIT)
+    episodes = paginate(request, site.episodes.filter(state__in=OPEN_STATES).select_related(
+        "person", "room", "caller").only("id", "site_id", "state", "phase_end", "person__id", "person__name", "room__id",
+                                         "room__number", "caller__id", "caller__display_name")
+        .order_by("room__number", "id"), per_page=100)
     from fangkong.isolation.rules import callers_needed
 
     return render(request, "isolation/site_detail.html", {
@@ -173,11 +175,46 @@ def site_work(request):
 
 @login_required
 def call_list(request, site_id):
+    """The staff member's call list (phone-sized): the people assigned to them, today's morning and evening
+    calls done or not, and a form per person to log a call (reached or not, needs raised)."""
+    from fangkong.isolation.models import CallSlot
+
     site = selectors.site_get(request.user, site_id)
     day = _date(request.GET.get("date"), selectors.today())
+    if request.method == "POST":
+        p = request.POST
+        ep = selectors.episode_qs(request.user).filter(pk=p.get("episode") or 0, site_id=site.pk).first()
+        if ep is None:
+            raise NotFound()
+        needs = [(k, p.get("need_text", "").strip() if k == "other" else "")
+                 for k in services.CALL_NEED_KINDS if p.get(f"need_{k}")]
+        if p.get("need_text", "").strip() and not p.get("need_other"):
+            needs.append(("other", p.get("need_text", "").strip()))
+        try:
+            services.call_record(actor=request.user, episode=ep, slot=p.get("slot", ""),
+                                 reached=p.get("reached") == "1", needs=needs, note=p.get("note", ""),
+                                 client_id=p.get("client_id") or None)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已登记电话随访：%(name)s。") % {"name": ep.person.name})
+        return redirect("isolation:call_list", site_id=site.pk)
+    sheet = selectors.call_sheet(request.user, site, day)
+    now_slot = "am" if timezone.localtime().hour < 14 else "pm"
     return render(request, "isolation/call_list.html", {
-        "site": site, "day": day, "tasks": selectors.call_list(request.user, site, day),
-        "outcomes": Outcome.choices, "need_kinds": NeedKind.choices})
+        "site": site, "day": day, "rows": sheet, "counts": selectors.call_counts(sheet), "slots": CallSlot.choices,
+        "now_slot": now_slot, "need_kinds": [(k, NeedKind(k).label) for k in services.CALL_NEED_KINDS],
+        "can_see_missing": can(request.user, selectors.VIEW, site.area_path)
+        or site.pk in selectors.member_site_ids(request.user)})
+
+
+@login_required
+def calls_missing(request, site_id):
+    """The calls not made today at a site, per staff member."""
+    site = selectors.site_get(request.user, site_id)
+    day = _date(request.GET.get("date"), selectors.today())
+    return render(request, "isolation/calls_missing.html", {
+        "site": site, "day": day, "groups": selectors.calls_missing(request.user, site, day)})
 
 
 # -- episodes ----------------------------------------------------------------------------------------

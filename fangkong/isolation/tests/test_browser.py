@@ -54,3 +54,45 @@ def test_guardian_records_follow_up_on_phone(live_server, browser_context):
     assert done.count() == 1
     screenshot(page, "isolation_guardian_my_390_after")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+@pytest.mark.parametrize("browser_context", [{"width": 390, "height": 844}], indirect=True)
+def test_staff_logs_calls_on_phone(live_server, browser_context):
+    """The site staff's call list at 390×844: one call logged per tap, each slot shown done or not."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fangkong.core.testing.world import build_world
+    from fangkong.isolation import services
+    from fangkong.isolation.models import CallLog
+    from fangkong.isolation.tests.conftest import make_user
+    from fangkong.residents.idnumbers import make_citizen_id
+    from fangkong.residents.services import person_register
+
+    world = build_world()
+    site = services.site_create(actor=world.hq, area=world.street, name="城关隔离点", rooms=["101", "102"])
+    staff = make_user("iso_caller", "isolation_staff", world.street)
+    services.staff_add(actor=world.hq, site=site, user=staff, group=site.groups.get(name="信息联络组"))
+    person = person_register(actor=world.hq, area=world.unit_x, name="集中乙", id_type="citizen_id",
+                             id_number=make_citizen_id("611002", dt.date(1980, 1, 1), 778), phone="13800002222")
+    ep = services.episode_admit(actor=world.hq, person=person, mode="centralized", site=site, ruleset_id="di9ban",
+                                category="close_contact", last_exposure=timezone.localdate())
+    page = browser_context.new_page()
+    login(page, live_server.url, "iso_caller", PASSWORD)
+    page.goto(f"{live_server.url}/isolation/sites/{site.pk}/calls/")
+    card = page.locator(".fk-call").first
+    assert "集中乙" in card.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    reached = card.locator("button[name=reached][value='1']")
+    assert reached.bounding_box()["height"] >= 44
+    card.locator("label:has-text('上午')").click()
+    card.locator("input[name=need_phone_credit]").check()
+    screenshot(page, "isolation_call_list_390")
+    with page.expect_navigation():
+        reached.click()
+    call = CallLog.objects.get(episode=ep)
+    assert (call.slot, call.reached, call.caller_id) == ("am", True, staff.pk)
+    assert list(call.needs.values_list("kind", flat=True)) == ["phone_credit"]
+    assert "已打 1" in page.locator(".fk-call-counts").inner_text()
+    screenshot(page, "isolation_call_list_390_after")
