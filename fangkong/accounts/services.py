@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -24,6 +25,11 @@ TOKEN_PREFIX = "fk_"
 # Writing last_used_at on every request would add a write to every terminal upload at the morning
 # peak; once a minute is precise enough to tell a live device from a dead one.
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+# The sampling terminals' fast path (`testing.fastpath`) keeps token digest → user (with the user's role
+# assignments loaded) in memory this long. A revoke, a role change or a deactivation clears this process's
+# cache at once; other worker processes see it within the TTL.
+TOKEN_CACHE_TTL = 5.0
+_token_cache: dict[str, tuple[float, User]] = {}
 
 
 def _check_grant(actor, role: str, area: Area) -> None:
@@ -72,6 +78,7 @@ def user_create(
 
 @transaction.atomic
 def role_assign(*, actor, user: User, role: str, area: Area, reason: str = "") -> RoleAssignment:
+    _forget_tokens()
     if actor is not None:
         _check_grant(actor, role, area)
     assignment, created = RoleAssignment.objects.get_or_create(
@@ -86,6 +93,7 @@ def role_assign(*, actor, user: User, role: str, area: Area, reason: str = "") -
 
 @transaction.atomic
 def role_revoke(*, actor, assignment: RoleAssignment, reason: str = "") -> None:
+    _forget_tokens()
     if actor is not None:
         _check_grant(actor, assignment.role, assignment.area)
     event_record(actor=actor, action="role.revoke", obj=assignment, area_path=assignment.area.path,
@@ -107,6 +115,7 @@ def user_manageable(actor, user: User) -> bool:
 
 @transaction.atomic
 def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> User:
+    _forget_tokens()
     if actor is not None and not user_manageable(actor, user):
         raise NotFound()
     if user.is_active != active:
@@ -158,6 +167,7 @@ def token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, str]:
 def token_revoke(*, actor, token: ApiToken) -> ApiToken:
     if actor is not None and actor.pk != token.user_id and not user_manageable(actor, token.user):
         raise NotFound()
+    _forget_tokens()
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -181,3 +191,38 @@ def token_authenticate(plain: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def token_authenticate_cached(plain: str) -> User | None:
+    """`token_authenticate` behind a small in-process cache (digest → user, `TOKEN_CACHE_TTL` seconds).
+
+    For the sampling terminals' hot path only: the user comes back with its role assignments already
+    loaded (`actor_assignments`), so a 10-binding request costs no query for the token or the grants.
+    A miss (or an expired entry) asks the database; a refusal is never cached."""
+    if not plain or not plain.startswith(TOKEN_PREFIX):
+        return None
+    key = _digest(plain)
+    now = time.monotonic()
+    hit = _token_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    user = token_authenticate(plain)
+    if user is None:
+        _token_cache.pop(key, None)
+        return None
+    actor_assignments(user)
+    if len(_token_cache) > 10_000:  # pragma: no cover - bounded memory, whatever the number of devices
+        _token_cache.clear()
+    _token_cache[key] = (now + TOKEN_CACHE_TTL, user)
+    return user
+
+
+def token_cache_clear() -> None:
+    """Forget every cached token (called on revoke, role changes and deactivation)."""
+    _token_cache.clear()
+
+
+def _forget_tokens() -> None:
+    # Now, and again once the change is committed (a request in between may have cached the old state).
+    token_cache_clear()
+    transaction.on_commit(token_cache_clear)

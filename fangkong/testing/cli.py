@@ -39,6 +39,9 @@ def add_arguments(parser):
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--dup-rate", type=float, default=0.10)
     parser.add_argument("--kill", action="store_true", help="SIGKILL the server in the middle of the load")
+    parser.add_argument("--micro", type=int, default=0, metavar="N",
+                        help="call the WSGI app in-process N times per path (fast path, then Django) and "
+                             "print CPU per request")
 
 
 def _now():
@@ -386,6 +389,79 @@ def _http(options, out, log, city, users, tables):
     }
 
 
+def _pid_cpu_s(pid: int) -> float:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _micro(options, out, log, city, users, tables):
+    """CPU per 10-binding request, in-process: the WSGI application (`fangkong.wsgi`) called directly
+    with one tube per request, first through the fast path, then with it disabled (Django + ninja)."""
+    import io
+
+    from django.db import connection
+
+    from fangkong.accounts.services import token_create
+    from fangkong.residents.models import Person
+    from fangkong.wsgi import application
+
+    n = options["micro"]
+    r, _ = _open_round(users["hq"], city, f"压测micro {_now():%m-%d %H:%M:%S}")
+    _t, token = token_create(actor=None, user=users["sampler"], name="bench-micro")
+    ids = list(Person.objects.order_by("-id").values_list("id_number", flat=True)[:n * 20 + 20])
+    at = (r.starts_at + dt.timedelta(minutes=5)).isoformat()
+    run = secrets.token_hex(2).upper()
+
+    def body(k):
+        tube = f"M{run}{k:06d}"
+        return json.dumps({"items": [{"client_id": f"{tube}-{j}", "round": r.pk, "tube": tube, "capacity": 10,
+                                      "table": tables[k % len(tables)], "id_type": "citizen_id",
+                                      "id_number": ids[k * 10 + j], "sampled_at": at} for j in range(10)]}).encode()
+
+    def call(data):
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/testing/bindings", "SERVER_NAME": "127.0.0.1",
+                   "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
+                   "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(data)),
+                   "HTTP_AUTHORIZATION": f"Bearer {token}", "REMOTE_ADDR": "127.0.0.1",
+                   "wsgi.input": io.BytesIO(data), "SCRIPT_NAME": "", "QUERY_STRING": ""}
+        status = []
+        chunks = application(environ, lambda s, h, *a: status.append(s))
+        payload = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+        assert status[0].startswith("200"), (status, payload[:300])
+        return json.loads(payload)
+
+    res: dict = {}
+    k = 0
+    for label, fast in (("fast_path", True), ("django_ninja", False)):
+        application.enabled = fast
+        call(body(k))  # warm up (token cache, connection)
+        k += 1
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
+            backend = cur.fetchone()[0]
+        db0 = _pid_cpu_s(backend) if backend else 0.0
+        c0, w0 = time.process_time(), time.perf_counter()
+        statuses: Counter = Counter()
+        for _ in range(n):
+            statuses.update(x["status"] for x in call(body(k))["results"])
+            k += 1
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        db = (_pid_cpu_s(backend) - db0) if backend else None
+        res[label] = {"requests": n, "python_cpu_ms_per_request": round(cpu / n * 1000, 2),
+                      "wall_ms_per_request": round(wall / n * 1000, 2),
+                      "postgres_backend_cpu_ms_per_request": round(db / n * 1000, 2) if db is not None else None,
+                      "statuses": dict(statuses)}
+        log(f"micro {label}: {json.dumps(res[label])}")
+    application.enabled = True
+    res["load_average"] = os.getloadavg()
+    out["micro"] = res
+
+
 def handle(options, stdout):
     def log(msg):
         print(f"[bench testing] {msg}", file=sys.stderr, flush=True)
@@ -401,6 +477,8 @@ def handle(options, stdout):
     tables = _sites(users["hq"], 200)
     if not options["skip_bulk"]:
         _bulk(options, out, log, city, users, tables)
+    if options["micro"]:
+        _micro(options, out, log, city, users, tables)
     if options["http"]:
         _http(options, out, log, city, users, tables)
     stdout.write(json.dumps(out, ensure_ascii=False, indent=2, default=str) + "\n")
