@@ -10,6 +10,7 @@ import pytest
 from fangkong.core.errors import ServiceError
 from fangkong.epi.models import ControlStatus
 from fangkong.risk_areas import documents, selectors, services
+from fangkong.risk_areas.models import RiskArea
 from fangkong.risk_areas.tests.factories import area, at, issuer, second_hq
 from fangkong.testing.tests import factories as f
 
@@ -116,3 +117,19 @@ def test_rest_members_are_checked(world):
     lifted.refresh_from_db()
     with pytest.raises(ServiceError, match="已解除，不能除外"):
         _rest(world, world.street, [lifted])
+
+
+def test_rest_through_the_pages(client, world):
+    high = area(world, "high", [{"kind": "node", "area": world.building_x}])
+    client.force_login(world.hq)
+    page = client.get("/risk-areas/new/").content.decode()
+    assert 'name="excluded"' in page and "翠屏小区1号楼（高风险区，拟划定）" in page
+    data = {"ruleset_id": "di9ban", "level": "medium", "kind": "rest", "area_code": world.street.code}
+    response = client.post("/risk-areas/new/", data)
+    assert "须选定要除外的风险区域" in response.content.decode()
+    response = client.post("/risk-areas/new/", {**data, "excluded": [high.pk]})
+    assert response.status_code == 302
+    rest = RiskArea.objects.get(proposed_level="medium")
+    detail = client.get(response["Location"]).content.decode()
+    assert f"{world.street.name}其他区域" in detail and "除外" in detail and "翠屏小区1号楼" in detail
+    assert list(rest.members.get().excluded.all()) == [high]
