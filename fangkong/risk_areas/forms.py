@@ -10,7 +10,11 @@ from fangkong.epi import rules
 from fangkong.risk_areas.choices import MemberKind, RiskAreaStatus
 from fangkong.risk_areas.models import RiskArea
 
-HOURS = [(h, f"{h}时") for h in range(24)]
+
+def hour_choices() -> list[tuple[int, str]]:
+    from django.utils.translation import gettext
+
+    return [(h, gettext("%(hour)d时") % {"hour": h}) for h in range(24)]
 
 
 def ruleset_choices() -> list[tuple[str, str]]:
@@ -41,7 +45,7 @@ class EffectiveAtMixin(Styled):
     """An effective time to the hour (生效时间：日期 + 整点)."""
 
     effective_date = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    effective_hour = forms.TypedChoiceField(label=_("生效时刻"), choices=HOURS, coerce=int, initial=20)
+    effective_hour = forms.TypedChoiceField(label=_("生效时刻"), choices=hour_choices, coerce=int, initial=20)
 
     def effective_at(self) -> dt.datetime:
         d = self.cleaned_data["effective_date"]
