@@ -167,3 +167,13 @@ def test_map_draws_outlines_as_polygons(world):
     assert [p["name"] for p in data["polygons"]] == [BOUNDARY]
     assert data["polygons"][0]["ring"] == RING and data["polygons"][0]["level_name"] == "高风险区"
     assert [p["name"] for p in data["points"]] == ["西关小区1号楼1单元"]
+
+
+@pytest.mark.django_db
+def test_edit_and_designate_pages_link_to_the_outline(client, world):
+    ra = area(world, "high", [{"kind": "boundary", "area": world.x, "boundary_text": BOUNDARY}])
+    member = ra.members.get()
+    client.force_login(world.hq)
+    for url in (f"/risk-areas/{ra.pk}/edit/", f"/risk-areas/{ra.pk}/designate/"):
+        body = client.get(url).content.decode()
+        assert f"/risk-areas/{ra.pk}/members/{member.pk}/outline/" in body and "绘制轮廓" in body

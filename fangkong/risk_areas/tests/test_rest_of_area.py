@@ -150,3 +150,22 @@ def test_rest_through_the_pages(client, world):
     detail = client.get(response["Location"]).content.decode()
     assert f"{world.street.name}其他区域" in detail and "除外" in detail and "翠屏小区1号楼" in detail
     assert list(rest.members.get().excluded.all()) == [high]
+
+
+def test_rest_through_the_api(client, world):
+    import json
+
+    high = area(world, "high", [{"kind": "node", "area": world.building_x}])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {world.token('hq')}"}
+    payload = {
+        "level": "medium",
+        "ruleset_id": "di9ban",
+        "members": [{"kind": "rest", "area_code": world.street.code, "excluded": [high.pk]}],
+    }
+    r = client.post("/api/v1/risk-areas/", json.dumps(payload), content_type="application/json", **auth)
+    assert r.status_code == 201, r.content
+    assert r.json()["name"] == f"{world.street.name}其他区域"
+    assert r.json()["members"][0]["excluded"] == [high.pk]
+    payload["members"][0]["excluded"] = []
+    r = client.post("/api/v1/risk-areas/", json.dumps(payload), content_type="application/json", **auth)
+    assert r.status_code == 400 and r.json()["field"] == "excluded"
