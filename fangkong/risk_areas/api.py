@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from fangkong.core.errors import ServiceError
@@ -108,7 +109,7 @@ def _member_spec(actor, m: MemberIn) -> dict:
 
     area = scope(Area.objects.all(), actor, services.MANAGE, field="path").filter(code=m.area_code.strip()).first()
     if area is None:
-        raise ServiceError("找不到该区域，或它不在您的辖区内。", code="area", field="area_code")
+        raise ServiceError(_("找不到该区域，或它不在您的辖区内。"), code="area", field="area_code")
     return {"kind": m.kind, "area": area, "floor": m.floor, "room": m.room, "boundary_text": m.boundary_text,
             "outline": m.outline,
             "excluded": [selectors.risk_area_get(actor, pk, services.MANAGE) for pk in m.excluded]}
@@ -182,7 +183,7 @@ def risk_area_downgrade(request, pk: int, today: date | None = None):
     d = selectors.risk_area_downgrade_decision(ra, today=today or timezone.localdate())
     if d is None:
         return {"eligible": False, "from_level": ra.level, "to_level": None, "eligible_from": None,
-                "earliest_possible": None, "rule_id": "", "reasons": ["该区域当前未生效"]}
+                "earliest_possible": None, "rule_id": "", "reasons": [_("该区域当前未生效")]}
     return {"eligible": d.eligible, "from_level": d.from_level, "to_level": d.to_level,
             "eligible_from": d.eligible_from, "earliest_possible": d.earliest_possible, "rule_id": d.rule_id,
             "reasons": d.reasons}

@@ -10,7 +10,11 @@ from fangkong.epi import rules
 from fangkong.risk_areas.choices import MemberKind, RiskAreaStatus
 from fangkong.risk_areas.models import RiskArea
 
-HOURS = [(h, f"{h}时") for h in range(24)]
+
+def hour_choices() -> list[tuple[int, str]]:
+    from django.utils.translation import gettext
+
+    return [(h, gettext("%(hour)d时") % {"hour": h}) for h in range(24)]
 
 
 def ruleset_choices() -> list[tuple[str, str]]:
@@ -32,7 +36,7 @@ class Styled(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             w = field.widget
-            if w.is_hidden:
+            if w.is_hidden or isinstance(w, forms.CheckboxSelectMultiple):
                 continue
             w.attrs.setdefault("class", "form-select" if isinstance(w, forms.Select) else "form-control")
 
@@ -40,8 +44,8 @@ class Styled(forms.Form):
 class EffectiveAtMixin(Styled):
     """An effective time to the hour (生效时间：日期 + 整点)."""
 
-    effective_date = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    effective_hour = forms.TypedChoiceField(label=_("生效时刻"), choices=HOURS, coerce=int, initial=20)
+    effective_date = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    effective_hour = forms.TypedChoiceField(label=_("生效时刻"), choices=hour_choices, coerce=int, initial=20)
 
     def effective_at(self) -> dt.datetime:
         d = self.cleaned_data["effective_date"]
@@ -80,6 +84,13 @@ def outline_field(required: bool = False) -> forms.CharField:
                     "只用于文字边界；坐标须在商洛市范围内。"))
 
 
+class CheckboxList(forms.CheckboxSelectMultiple):
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["class"] = "form-check-input me-1"
+        return option
+
+
 class RiskAreaChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         from fangkong.risk_areas.selectors import risk_area_display_name, ruleset_of
@@ -103,7 +114,7 @@ class MemberForm(Styled):
     outline = outline_field()
     excluded = RiskAreaChoiceField(
         label=_("除外的风险区域"), required=False, queryset=RiskArea.objects.none(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        widget=CheckboxList(),
         help_text=_("类型为“其他区域（除外）”时：该区域减去这些风险区域（例如“城关街道其他区域”除去街道内的高风险区）。"))
 
     def __init__(self, *args, excluded_qs=None, **kwargs):
@@ -111,6 +122,8 @@ class MemberForm(Styled):
         if excluded_qs is not None:
             self.fields["excluded"].queryset = excluded_qs.exclude(status=RiskAreaStatus.LIFTED).select_related(
                 "county").order_by("county__code", "area_path", "id")
+            if not self.fields["excluded"].queryset.exists():
+                del self.fields["excluded"]  # nothing to leave out yet
 
 
 class RiskAreaCreateForm(MemberForm):

@@ -32,7 +32,9 @@ def _ring_from_lines(text: str) -> tuple[list[list[float]], bool]:
             continue
         m = _LINE.match(line.strip().rstrip(";；"))
         if m is None:
-            raise OutlineError(_("第%(line)d行不是“经度,纬度”：%(text)s") % {"line": n, "text": line.strip()[:40]})
+            raise OutlineError(
+                _("第%(line)d行不是“经度,纬度”：%(text)s") % {"line": n, "text": line.strip()[:40]}
+            )
         ring.append([float(m[1]), float(m[2])])
     return ring, False
 
@@ -41,8 +43,9 @@ def _ring_from_geojson(obj: Any) -> tuple[list[list[float]], bool]:
     if isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
         features = obj.get("features") or []
         if len(features) != 1:
-            raise OutlineError(_("GeoJSON 须只含一个多边形（FeatureCollection 中有%(n)d个要素）。") % {
-                "n": len(features)})
+            raise OutlineError(
+                _("GeoJSON 须只含一个多边形（FeatureCollection 中有%(n)d个要素）。") % {"n": len(features)}
+            )
         obj = features[0]
     if isinstance(obj, dict) and obj.get("type") == "Feature":
         obj = obj.get("geometry")
@@ -64,8 +67,11 @@ def _pairs(raw: Any) -> list[list[float]]:
         raise OutlineError(_("坐标须为 [经度, 纬度] 的列表。"))
     out = []
     for item in raw:
-        if (not isinstance(item, list | tuple) or len(item) < 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in item[:2])):
+        if (
+            not isinstance(item, list | tuple)
+            or len(item) < 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in item[:2])
+        ):
             raise OutlineError(_("坐标须为 [经度, 纬度] 的列表。"))
         out.append([float(item[0]), float(item[1])])
     return out
@@ -88,8 +94,10 @@ def outline_parse(value: Any) -> dict | None:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise OutlineError(_("GeoJSON 格式有误（第%(line)d行第%(col)d列）。") % {
-                    "line": exc.lineno, "col": exc.colno}) from None
+                raise OutlineError(
+                    _("GeoJSON 格式有误（第%(line)d行第%(col)d列）。")
+                    % {"line": exc.lineno, "col": exc.colno}
+                ) from None
             ring, must_close = _ring_from_geojson(obj)
         else:
             ring, must_close = _ring_from_lines(text)
@@ -103,10 +111,14 @@ def outline_parse(value: Any) -> dict | None:
     for lng, lat in ring:
         if not (min_lng <= lng <= max_lng and min_lat <= lat <= max_lat):
             if min_lng <= lat <= max_lng and min_lat <= lng <= max_lat:
-                raise OutlineError(_("坐标（%(lng)s, %(lat)s）似乎经纬度颠倒：请先写经度、后写纬度。") % {
-                    "lng": lng, "lat": lat})
-            raise OutlineError(_("坐标（%(lng)s, %(lat)s）不在商洛市范围内（经度108.3–111.3，纬度32.8–34.6）。") % {
-                "lng": lng, "lat": lat})
+                raise OutlineError(
+                    _("坐标（%(lng)s, %(lat)s）似乎经纬度颠倒：请先写经度、后写纬度。")
+                    % {"lng": lng, "lat": lat}
+                )
+            raise OutlineError(
+                _("坐标（%(lng)s, %(lat)s）不在商洛市范围内（经度108.3–111.3，纬度32.8–34.6）。")
+                % {"lng": lng, "lat": lat}
+            )
     ring = [[round(lng, 6), round(lat, 6)] for lng, lat in ring]
     if ring and ring[0] != ring[-1]:
         ring.append(list(ring[0]))
@@ -130,4 +142,3 @@ def outline_lines(outline: dict | None) -> str:
     if len(ring) > 1 and ring[0] == ring[-1]:
         ring = ring[:-1]
     return "\n".join(f"{lng},{lat}" for lng, lat in ring)
-

@@ -258,6 +258,10 @@ def _members_q(members: list[RiskAreaMember], *, household: bool = False, depth:
 
 
 def _members(risk_area: RiskArea) -> list[RiskAreaMember]:
+    """The members, with what a "rest" member leaves out; prefetched members are used when there is none."""
+    cached = getattr(risk_area, "_prefetched_objects_cache", {}).get("members")
+    if cached is not None and not any(m.kind == MemberKind.REST for m in cached):
+        return list(cached)
     return list(risk_area.members.prefetch_related("excluded__members"))
 
 

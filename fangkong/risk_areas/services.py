@@ -54,22 +54,22 @@ def _ruleset(ruleset_id: str | None, on: dt.date) -> rules.RuleSet:
         try:
             return rules.ruleset_get(ruleset_id)
         except (LookupError, ValueError):
-            raise ServiceError(f"未知的防控方案：{ruleset_id}", code="bad_ruleset", field="ruleset_id") from None
+            raise ServiceError(_("未知的防控方案：%(ruleset)s") % {"ruleset": ruleset_id}, code="bad_ruleset", field="ruleset_id") from None
     rs = rules.ruleset_for_date(on)
     if rs is None:
-        raise ServiceError(f"{on}没有适用的防控方案。", code="no_ruleset")
+        raise ServiceError(_("%(date)s没有适用的防控方案。") % {"date": on}, code="no_ruleset")
     return rs
 
 
 def _check_level(rs: rules.RuleSet, level: str, field: str = "level") -> None:
     if level not in rs.levels:
         names = "、".join(name for _c, name in rules.level_choices(rs))
-        raise ServiceError(f"{rs.short_name}的风险等级只有：{names}。", code="bad_level", field=field)
+        raise ServiceError(_("%(ruleset)s的风险等级只有：%(levels)s。") % {"ruleset": rs.short_name, "levels": names}, code="bad_level", field=field)
 
 
 def _hour_check(when: dt.datetime, field: str = "effective_at") -> dt.datetime:
     if timezone.is_naive(when):
-        raise ServiceError("生效时间缺少时区。", code="naive_datetime", field=field)
+        raise ServiceError(_("生效时间缺少时区。"), code="naive_datetime", field=field)
     return when
 
 
@@ -80,7 +80,7 @@ def _common_ancestor(areas: list[Area]) -> Area:
         while not p.startswith(prefix):
             prefix = prefix[: prefix[:-1].rfind("/") + 1]
     if prefix == "/":
-        raise ServiceError("风险区域的各部分必须在同一个市内。", code="no_common_area")
+        raise ServiceError(_("风险区域的各部分必须在同一个市内。"), code="no_common_area")
     return Area.objects.get(path=prefix)
 
 
@@ -190,7 +190,7 @@ def risk_area_create(
     _check_level(rs, level)
     built = [_member_from(spec, i) for i, spec in enumerate(members)]
     if not built:
-        raise ServiceError("请至少添加一个组成部分。", code="no_members", field="members")
+        raise ServiceError(_("请至少添加一个组成部分。"), code="no_members", field="members")
     area = _common_ancestor([m.area for m in built if m.area is not None])
     authorize(actor, MANAGE, area.path)
     measures = (measures or "").strip() or rules.measures_text(rs, level)
@@ -229,7 +229,7 @@ def risk_area_designate(*, actor, risk_area: RiskArea, effective_at: dt.datetime
     with transaction.atomic():
         ra = RiskArea.objects.select_for_update().get(pk=risk_area.pk)
         if ra.status == RiskAreaStatus.ACTIVE:
-            raise ServiceError("该区域已划定。", code="already_active")
+            raise ServiceError(_("该区域已划定。"), code="already_active")
         level = level or ra.proposed_level
         _check_level(selectors.ruleset_of(ra), level)
         before = snapshot(ra, AREA_FIELDS)
@@ -333,11 +333,11 @@ def issuer_create(*, actor, name: str, area: Area, title: str = "关于调整风
     authorize(actor, APPROVE, area.path)
     name = name.strip()
     if not name:
-        raise ServiceError("请填写发布机关。", code="required", field="name")
+        raise ServiceError(_("请填写发布机关。"), code="required", field="name")
     if next_number < 1:
-        raise ServiceError("编号从1开始。", code="bad_number", field="next_number")
+        raise ServiceError(_("编号从1开始。"), code="bad_number", field="next_number")
     if Issuer.objects.filter(name=name).exists():
-        raise ServiceError("已有同名的发布机关。", code="duplicate", field="name")
+        raise ServiceError(_("已有同名的发布机关。"), code="duplicate", field="name")
     with transaction.atomic():
         issuer = Issuer.objects.create(name=name, area=area, area_path=area.path, title=title,
                                        next_number=next_number)
@@ -354,22 +354,24 @@ def _change_spec(ra: RiskArea, kind: str, to_level: str, notice_rs: rules.RuleSe
     name = selectors.risk_area_display_name(ra)
     if kind == ChangeKind.DESIGNATE:
         if ra.status == RiskAreaStatus.ACTIVE:
-            raise ServiceError(f"“{name}”已划定，不能再次划定。", code="already_active")
+            raise ServiceError(_("“%(name)s”已划定，不能再次划定。") % {"name": name}, code="already_active")
         to_level = to_level or ra.proposed_level
         _check_level(area_rs, to_level, "to_level")
         return "", to_level
     if ra.status != RiskAreaStatus.ACTIVE or not current:
-        raise ServiceError(f"“{name}”目前不是风险区。", code="not_active")
+        raise ServiceError(_("“%(name)s”目前不是风险区。") % {"name": name}, code="not_active")
     if kind == ChangeKind.LIFT:
         return current, ""
     if kind not in (ChangeKind.DOWNGRADE, ChangeKind.UPGRADE):
-        raise ServiceError(f"未知的调整类型：{kind}", code="bad_kind")
+        raise ServiceError(_("未知的调整类型：%(kind)s") % {"kind": kind}, code="bad_kind")
     _check_level(area_rs, to_level, "to_level")
     lower = levels.index(to_level) > levels.index(current)
     if (kind == ChangeKind.DOWNGRADE) != lower or to_level == current:
-        word = "降级" if kind == ChangeKind.DOWNGRADE else "升级"
-        raise ServiceError(f"“{name}”为{rules.level_name(area_rs, current)}，不能{word}为"
-                           f"{rules.level_name(area_rs, to_level)}。", code="bad_direction", field="to_level")
+        message = (_("“%(name)s”为%(current)s，不能降级为%(to)s。") if kind == ChangeKind.DOWNGRADE
+                   else _("“%(name)s”为%(current)s，不能升级为%(to)s。"))
+        raise ServiceError(message % {"name": name, "current": rules.level_name(area_rs, current),
+                                      "to": rules.level_name(area_rs, to_level)},
+                           code="bad_direction", field="to_level")
     return current, to_level
 
 
@@ -392,7 +394,7 @@ def notice_create(
     _hour_check(effective_at)
     changes = list(changes)
     if not changes:
-        raise ServiceError("通告至少要有一项调整。", code="no_changes", field="changes")
+        raise ServiceError(_("通告至少要有一项调整。"), code="no_changes", field="changes")
     on = timezone.localtime(effective_at).date()
     if not ruleset_id and rules.ruleset_for_date(on) is None:
         ruleset_id = changes[0]["risk_area"].ruleset_id  # after the last regime: the areas' own rule set
@@ -409,7 +411,8 @@ def notice_create(
             ra = spec["risk_area"]
             authorize(actor, MANAGE, ra.area_path)
             if ra.pk in seen:
-                raise ServiceError(f"“{selectors.risk_area_display_name(ra)}”在通告中出现了两次。", code="duplicate")
+                raise ServiceError(_("“%(name)s”在通告中出现了两次。") % {
+                    "name": selectors.risk_area_display_name(ra)}, code="duplicate")
             seen.add(ra.pk)
             kind = spec.get("kind") or ChangeKind.DOWNGRADE
             frm, to = _change_spec(ra, kind, spec.get("to_level") or "", rs)
@@ -434,7 +437,7 @@ def notice_update(*, actor, notice: Notice, effective_at: dt.datetime, basis: st
     with transaction.atomic():
         n = Notice.objects.select_for_update().get(pk=notice.pk)
         if n.status != NoticeStatus.DRAFT:
-            raise ServiceError("只有草稿可以修改。", code="not_draft")
+            raise ServiceError(_("只有草稿可以修改。"), code="not_draft")
         before = snapshot(n, ("effective_at", "basis"))
         n.effective_at, n.basis = effective_at, basis.strip() or n.basis
         n.save(update_fields=["effective_at", "basis"])
@@ -452,7 +455,7 @@ def notice_submit(*, actor, notice: Notice) -> Notice:
     with transaction.atomic():
         n = Notice.objects.select_for_update().get(pk=notice.pk)
         if n.status != NoticeStatus.DRAFT:
-            raise ServiceError("该通告不是草稿。", code="not_draft")
+            raise ServiceError(_("该通告不是草稿。"), code="not_draft")
         n.status, n.requested_by, n.requested_at = NoticeStatus.PENDING_APPROVAL, actor, timezone.now()
         n.save(update_fields=["status", "requested_by", "requested_at"])
         event_record(actor=actor, action="notice.submit", obj=n, after={"status": n.status})
@@ -462,11 +465,11 @@ def notice_submit(*, actor, notice: Notice) -> Notice:
 def notice_reject(*, actor, notice: Notice, reason: str) -> Notice:
     authorize(actor, APPROVE, notice.area_path)
     if not reason.strip():
-        raise ServiceError("请填写退回原因。", code="required", field="reason")
+        raise ServiceError(_("请填写退回原因。"), code="required", field="reason")
     with transaction.atomic():
         n = Notice.objects.select_for_update().get(pk=notice.pk)
         if n.status != NoticeStatus.PENDING_APPROVAL:
-            raise ServiceError("该通告不在待审批状态。", code="not_pending")
+            raise ServiceError(_("该通告不在待审批状态。"), code="not_pending")
         n.status = NoticeStatus.DRAFT
         n.save(update_fields=["status"])
         event_record(actor=actor, action="notice.reject", obj=n, after={"status": n.status}, reason=reason)
@@ -482,9 +485,9 @@ def notice_approve(*, actor, notice: Notice, now: dt.datetime | None = None) -> 
         with transaction.atomic():
             n = Notice.objects.select_for_update().get(pk=notice.pk)
             if n.status != NoticeStatus.PENDING_APPROVAL:
-                raise ServiceError("该通告不在待审批状态。", code="not_pending")
+                raise ServiceError(_("该通告不在待审批状态。"), code="not_pending")
             if n.requested_by_id == getattr(actor, "pk", None):
-                raise ServiceError("审批人不能是提交人本人，须由另一位指挥部人员审批。", code="same_user")
+                raise ServiceError(_("审批人不能是提交人本人，须由另一位指挥部人员审批。"), code="same_user")
             rs = rules.ruleset_get(n.ruleset_id)
             for change in n.changes.select_related("risk_area"):
                 ra = RiskArea.objects.select_for_update().get(pk=change.risk_area_id)
@@ -494,7 +497,8 @@ def notice_approve(*, actor, notice: Notice, now: dt.datetime | None = None) -> 
                 if not stale:
                     _change_spec(ra, change.kind, change.to_level, rs)
                 if stale:
-                    raise ServiceError(f"“{selectors.risk_area_display_name(ra)}”的等级已变化，请重新拟定通告。",
+                    raise ServiceError(_("“%(name)s”的等级已变化，请重新拟定通告。") % {
+                        "name": selectors.risk_area_display_name(ra)},
                                        code="stale")
             issuer = Issuer.objects.select_for_update().get(pk=n.issuer_id)
             n.number = issuer.next_number
@@ -508,7 +512,7 @@ def notice_approve(*, actor, notice: Notice, now: dt.datetime | None = None) -> 
             if n.effective_at <= now:
                 _notice_apply(n, actor=actor, now=now)
     except IntegrityError:
-        raise ServiceError("编号冲突，请重试。", code="number_conflict") from None
+        raise ServiceError(_("编号冲突，请重试。"), code="number_conflict") from None
     public_cache_bump()
     return n
 

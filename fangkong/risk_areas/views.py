@@ -141,7 +141,8 @@ def edit(request, pk):
         services.risk_area_update(actor=request.user, risk_area=ra, **form.cleaned_data)
         messages.success(request, _("已保存。"))
         return redirect("risk_areas:detail", pk=ra.pk)
-    return render(request, "risk_areas/form.html", {"form": form, "title": _("修改风险区域"), "ra": ra})
+    return render(request, "risk_areas/form.html", {"form": form, "title": _("修改风险区域"), "ra": ra,
+                                                    "boundaries": _boundaries(ra)})
 
 
 @login_required
@@ -161,6 +162,11 @@ def member_add(request, pk):
     else:
         messages.error(request, _("请填写区域代码。"))
     return redirect("risk_areas:detail", pk=ra.pk)
+
+
+def _boundaries(ra: RiskArea) -> list:
+    """The written-boundary members of an area, for the links to their outline pages."""
+    return list(ra.members.filter(kind=MemberKind.BOUNDARY).order_by("order", "id"))
 
 
 @login_required
@@ -203,7 +209,7 @@ def designate(request, pk):
             messages.success(request, _("已划定。"))
             return redirect("risk_areas:detail", pk=ra.pk)
     return render(request, "risk_areas/form.html", {
-        "form": form, "ra": ra, "title": _("直接划定（不发通告）"),
+        "form": form, "ra": ra, "title": _("直接划定（不发通告）"), "boundaries": _boundaries(ra),
         "help": _("划定通常随通告发布：在“调整”页面勾选拟划定的区域。此处用于平台上线前已划定的区域。")})
 
 

@@ -137,5 +137,28 @@
         Array.prototype.forEach.call(roots, function (root) { setup(root, geo); });
       });
   }
-  document.addEventListener("DOMContentLoaded", init);
+  // On the member form, show only the fields the chosen kind uses (all stay in the form: nothing is lost).
+  var KIND_FIELDS = { node: [], floor: ["floor"], room: ["floor", "room"], boundary: ["boundary_text", "outline"],
+                      rest: ["excluded"] };
+  var OPTIONAL = ["floor", "room", "boundary_text", "outline", "excluded"];
+
+  function toggleFields() {
+    var kind = document.getElementById("id_kind");
+    if (!kind) return;
+    function apply() {
+      var shown = KIND_FIELDS[kind.value] || OPTIONAL;
+      OPTIONAL.forEach(function (name) {
+        var input = document.getElementById("id_" + name);
+        var box = input && input.closest(".mb-3");
+        if (!box) return;
+        var hasError = box.querySelector(".invalid-feedback");
+        box.classList.toggle("d-none", shown.indexOf(name) < 0 && !hasError);
+      });
+      window.dispatchEvent(new Event("resize"));  // a map shown now takes its size
+    }
+    kind.addEventListener("change", apply);
+    apply();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { toggleFields(); init(); });
 })();
