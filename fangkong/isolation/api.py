@@ -394,18 +394,22 @@ def isolation_site(request, site_id: int):
 
 
 @router.get("/sites/{site_id}/worklist", response=dict, summary="隔离点今日工作清单")
-def isolation_site_worklist(request, site_id: int, date: dt.date | None = None):
+def isolation_site_worklist(
+    request, site_id: int, date: dt.date | None = None, limit: int = selectors.LIST_LIMIT
+):
     site = selectors.site_get(request.user, site_id)
-    return worklist_out(selectors.worklist_site(request.user, site, date))
+    return worklist_out(selectors.worklist_site(request.user, site, date, limit=max(1, min(limit, 500))))
 
 
 @router.get("/areas/{code}/worklist", response=dict, summary="区域（网格、社区……）居家隔离今日工作清单")
-def isolation_area_worklist(request, code: str, date: dt.date | None = None):
+def isolation_area_worklist(
+    request, code: str, date: dt.date | None = None, limit: int = selectors.LIST_LIMIT
+):
     require_any(request.user, selectors.VIEW)
     area = scope(Area.objects.all(), request.user, selectors.VIEW, field="path").filter(code=code).first()
     if area is None:
         raise NotFound()
-    return worklist_out(selectors.worklist_area(request.user, area.path, date))
+    return worklist_out(selectors.worklist_area(request.user, area.path, date, limit=max(1, min(limit, 500))))
 
 
 # -- episodes: admission, transfer -------------------------------------------------------------------
@@ -473,12 +477,16 @@ def isolation_admit(request, payload: AdmitIn):
         if payload.room_id is not None:
             room = Room.objects.filter(site=site, pk=payload.room_id).first()
             if room is None:
-                raise ServiceError(gettext("房间不属于该隔离点或不可用。"), code="room_invalid", field="room_id")
+                raise ServiceError(
+                    gettext("房间不属于该隔离点或不可用。"), code="room_invalid", field="room_id"
+                )
     status = None
     if payload.control_status_id is not None:
         status = ControlStatus.objects.filter(pk=payload.control_status_id, person=person).first()
         if status is None:
-            raise ServiceError(gettext("管控状态不属于该人员。"), code="status_mismatch", field="control_status_id")
+            raise ServiceError(
+                gettext("管控状态不属于该人员。"), code="status_mismatch", field="control_status_id"
+            )
     transfer = None
     if payload.transfer is not None:
         t = payload.transfer
@@ -488,7 +496,9 @@ def isolation_admit(request, payload: AdmitIn):
         user = User.objects.filter(username=str(g.get("username", "")), is_active=True).first()
         if user is None:
             raise ServiceError(
-                gettext("找不到用户：%(u)s") % {"u": g.get("username", "")}, code="user_not_found", field="guardians"
+                gettext("找不到用户：%(u)s") % {"u": g.get("username", "")},
+                code="user_not_found",
+                field="guardians",
             )
         guardians.append((user, str(g.get("team_role", "")) or "志愿者"))
     ep = services.episode_admit(

@@ -277,10 +277,18 @@ def _handle(options, stdout):
     sample_sites = rng.sample(sites, min(options["samples"], len(sites)))
     times, cpus = [], []
     for site in (sample_sites * 3)[:options["samples"]]:
-        wl, ms, cpu = _timed(lambda site=site: selectors.worklist_site(hq, selectors.site_get(hq, site.pk), day))
+        wl, ms, cpu = _timed(lambda site=site: selectors.worklist_site(hq, selectors.site_get(hq, site.pk), day,
+                                                                      limit=selectors.PAGE_LIST_LIMIT))
         times.append(ms)
         cpus.append(cpu)
-    out["site_worklist_ms"] = {**_ms(times, cpus), "follow_ups_due_count_last": wl["counts"]["follow_ups_due"]}
+    out["site_worklist_ms"] = {**_ms(times, cpus), "rows_per_list": selectors.PAGE_LIST_LIMIT,
+                               "follow_ups_due_count_last": wl["counts"]["follow_ups_due"]}
+    times, cpus = [], []
+    for site in (sample_sites * 3)[:options["page_samples"]]:
+        _wl, ms, cpu = _timed(lambda site=site: selectors.worklist_site(hq, selectors.site_get(hq, site.pk), day))
+        times.append(ms)
+        cpus.append(cpu)
+    out["site_worklist_api_ms"] = {**_ms(times, cpus), "rows_per_list": selectors.LIST_LIMIT}
     client = Client()
     client.force_login(hq)
     times, cpus = [], []
@@ -295,7 +303,7 @@ def _handle(options, stdout):
     picks = rng.choices(grids, k=options["samples"])
     times, cpus = [], []
     for path, _code in picks:
-        wl, ms, cpu = _timed(lambda path=path: selectors.worklist_area(hq, path, day))
+        wl, ms, cpu = _timed(lambda path=path: selectors.worklist_area(hq, path, day, limit=selectors.PAGE_LIST_LIMIT))
         times.append(ms)
         cpus.append(cpu)
     out["grid_worklist_ms"] = {**_ms(times, cpus), "grids": len(grids),

@@ -258,9 +258,10 @@ class Task(models.Model):
         ordering = ["due_date", "slot", "id"]
         constraints = [models.UniqueConstraint(fields=["episode", "kind", "due_date", "slot"], name="iso_task_unique")]
         indexes = [models.Index(fields=["due_date", "area_path"], name="iso_task_day_area_idx"),
-                   # a site's work list: one index range per list, already in the list's order (LIMIT stops early)
+                   # a site's work list: one index range per list, already in the list's order (LIMIT stops early).
+                   # Partial: home tasks (site NULL) must not use it, or a grid's list scans the city's home tasks.
                    models.Index(fields=["site", "due_date", "state", "kind", "slot", "episode"],
-                                name="iso_task_site_list_idx"),
+                                name="iso_task_site_list_idx2", condition=Q(site__isnull=False)),
                    models.Index(fields=["state", "due_date"], name="iso_task_state_day_idx")]
 
 

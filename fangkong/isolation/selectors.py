@@ -170,15 +170,15 @@ def _tasks(qs: QuerySet[Task], day: dt.date, limit: int = LIST_LIMIT) -> dict:
     open_today = base.filter(due_date=day, state=TaskState.OPEN).order_by("slot", "episode_id")
     follow_ups = list(open_today.filter(kind=TaskKind.FOLLOW_UP)[:limit])
     tests = list(open_today.filter(kind=TaskKind.TEST)[:limit])
-    missed_qs = qs.filter(kind=TaskKind.FOLLOW_UP, state=TaskState.MISSED,
-                          due_date__gte=day - dt.timedelta(days=1), due_date__lte=day)
-    overdue_qs = qs.filter(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__gte=day - dt.timedelta(days=3),
-                           due_date__lt=day)
-    missed = list(base.filter(kind=TaskKind.FOLLOW_UP, state=TaskState.MISSED,
-                              due_date__gte=day - dt.timedelta(days=1), due_date__lte=day)
+    # day lists (IN, not a range) so that the (due_date, area_path) index also narrows on the area
+    missed_days = [day - dt.timedelta(days=1), day]
+    overdue_days = [day - dt.timedelta(days=k) for k in (3, 2, 1)]
+    missed_qs = qs.filter(kind=TaskKind.FOLLOW_UP, state=TaskState.MISSED, due_date__in=missed_days)
+    overdue_qs = qs.filter(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__in=overdue_days)
+    missed = list(base.filter(kind=TaskKind.FOLLOW_UP, state=TaskState.MISSED, due_date__in=missed_days)
                   .order_by("due_date", "slot", "episode_id")[:limit])
-    overdue = list(base.filter(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__gte=day - dt.timedelta(days=3),
-                               due_date__lt=day).order_by("due_date", "episode_id")[:limit])
+    overdue = list(base.filter(kind=TaskKind.TEST, state=TaskState.OPEN, due_date__in=overdue_days)
+                   .order_by("due_date", "episode_id")[:limit])
     n_missed = len(missed) if len(missed) < limit else missed_qs.count()
     n_overdue = len(overdue) if len(overdue) < limit else overdue_qs.count()
     return {

@@ -251,6 +251,7 @@ def episode_detail(request, episode_id):
         "tasks": ep.tasks.order_by("due_date", "kind", "slot"), "needs": ep.needs.all(),
         "guardians": ep.guardians.select_related("user"), "transfer": getattr(ep, "transfer", None),
         "escalations": ep.escalations.all(), "can_work": selectors.can_work(request.user, ep),
+        "calls": ep.calls.select_related("caller")[:50],
         "can_release": selectors.can_release(request.user, ep), "outcomes": Outcome.choices,
         "can_manage": can(request.user, selectors.MANAGE, ep.area_path),
         "team_roles": services.guardian_template_for(ep.area_path)[1] if ep.mode == "home" else [],

@@ -351,6 +351,8 @@ def test_call_list_page_logs_a_call(client, world, site, staff, at_site):
     client.force_login(world.hq)
     page = client.get(f"/isolation/sites/{site.pk}/calls/missing/").content.decode()
     assert "iso_staff" in page and "集中乙" in page
+    page = client.get(f"/isolation/episodes/{at_site.pk}/").content.decode()
+    assert "电话随访记录" in page and "已接通" in page
 
 
 def test_openapi_lists_the_isolation_endpoints(client, world):
