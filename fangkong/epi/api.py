@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from fangkong.core.errors import NotFound, ServiceError
@@ -220,7 +221,7 @@ def epi_contact_create(request, case_id: int, payload: ContactIn):
 
     person = Person.objects.filter(pk=payload.person_id).first()
     if person is None:
-        raise ServiceError("找不到该居民。", code="person_not_found", field="person_id")
+        raise ServiceError(_("找不到该居民。"), code="person_not_found", field="person_id")
     via = Contact.objects.filter(pk=payload.via_id, case=case).first() if payload.via_id else None
     c = services.contact_register(actor=request.user, case=case, person=person, category=payload.category,
                                   contact_date=payload.contact_date, situation=payload.situation, via=via,
@@ -248,7 +249,7 @@ def epi_suggestion_decide(request, suggestion_id: int, payload: DecideSuggestion
     if payload.decision == "dismiss":
         services.suggestion_dismiss(actor=request.user, suggestion=s, reason=payload.reason)
         return {"state": "dismissed"}
-    raise ServiceError("decision 须为 confirm 或 dismiss。", code="bad_decision", field="decision")
+    raise ServiceError(_("decision 须为 confirm 或 dismiss。"), code="bad_decision", field="decision")
 
 
 @router.get("/cases/{case_id}/chain", response=list[dict], summary="传播链（病例→密接→密接的密接）")

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.audit.models import Event
 from fangkong.audit.services import event_build, event_record, snapshot
@@ -298,14 +299,14 @@ def _person_addresses(person) -> tuple[str, str]:
 
 def _check_case_dates(onset, sampled, isolated, released) -> None:
     if onset is None and sampled is None:
-        raise ServiceError("请填写发病日期或阳性采样日期。", code="required", field="sampled_date")
+        raise ServiceError(_("请填写发病日期或阳性采样日期。"), code="required", field="sampled_date")
     first = min(d for d in (onset, sampled) if d is not None)
     if released is not None and released < first:
-        raise ServiceError("解除日期不能早于发病/采样日期。", code="bad_date", field="released_date")
+        raise ServiceError(_("解除日期不能早于发病/采样日期。"), code="bad_date", field="released_date")
     today = timezone.localdate()
     for name, d in (("onset_date", onset), ("sampled_date", sampled), ("isolated_date", isolated)):
         if d is not None and d > today:
-            raise ServiceError("日期不能晚于今天。", code="future_date", field=name)
+            raise ServiceError(_("日期不能晚于今天。"), code="future_date", field=name)
 
 
 @transaction.atomic
@@ -316,9 +317,9 @@ def case_register(*, actor, person, kind: str = CaseKind.ASYMPTOMATIC, onset_dat
     if authorize_actor:
         authorize(actor, MANAGE, person.area_path)
     if kind not in CaseKind.values:
-        raise ServiceError("病例类型无效。", code="bad_kind", field="kind")
+        raise ServiceError(_("病例类型无效。"), code="bad_kind", field="kind")
     if kind == CaseKind.CONFIRMED and onset_date is None and sampled_date is None:
-        raise ServiceError("请填写发病日期。", code="required", field="onset_date")
+        raise ServiceError(_("请填写发病日期。"), code="required", field="onset_date")
     _check_case_dates(onset_date, sampled_date, isolated_date, None)
     home, work = _person_addresses(person)
     case = Case.objects.create(
@@ -335,7 +336,7 @@ def case_register(*, actor, person, kind: str = CaseKind.ASYMPTOMATIC, onset_dat
 def case_open_from_positive_test(*, actor, person, sampled_at: dt.datetime, source: str, source_ref: str) -> Case:
     """Called by the testing app when a single tube is positive. Idempotent per `source_ref`."""
     if not source_ref:
-        raise ServiceError("缺少来源编号。", code="required", field="source_ref")
+        raise ServiceError(_("缺少来源编号。"), code="required", field="source_ref")
     existing = Case.objects.filter(source_ref=source_ref).first()
     if existing is not None:
         return existing
@@ -360,7 +361,7 @@ def case_update(*, actor, case: Case, reason: str = "", **fields) -> Case:
                "work_address", "investigation"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ServiceError(f"不能修改：{', '.join(sorted(unknown))}", code="bad_field")
+        raise ServiceError(_("不能修改：%(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="bad_field")
     before = snapshot(case, CASE_FIELDS + ["investigation"])
     for k, v in fields.items():
         setattr(case, k, v)
@@ -378,9 +379,9 @@ def investigation_add(*, actor, case: Case, place: str, started_at: dt.datetime,
     authorize(actor, MANAGE, case.area_path)
     place = (place or "").strip()
     if not place:
-        raise ServiceError("请填写地点。", code="required", field="place")
+        raise ServiceError(_("请填写地点。"), code="required", field="place")
     if ended_at is not None and ended_at < started_at:
-        raise ServiceError("结束时间不能早于开始时间。", code="bad_time", field="ended_at")
+        raise ServiceError(_("结束时间不能早于开始时间。"), code="bad_time", field="ended_at")
     entry = InvestigationEntry.objects.create(case=case, place=place, started_at=started_at, ended_at=ended_at,
                                               note=note, area_path=case.area_path, created_by=actor)
     event_record(actor=actor, action="case.investigation_add", obj=entry, object_repr=f"病例 {case.pk} · {place}",
@@ -403,13 +404,13 @@ def contact_register(*, actor, case: Case, person, category: str, contact_date: 
     """An epidemiologist's confirmation that `person` is a close (or secondary) contact."""
     authorize(actor, MANAGE, case.area_path)
     if category not in ContactCategory.values:
-        raise ServiceError("接触者类别无效。", code="bad_category", field="category")
+        raise ServiceError(_("接触者类别无效。"), code="bad_category", field="category")
     if person.pk == case.person_id:
-        raise ServiceError("病例本人不能登记为自己的接触者。", code="self_contact", field="person")
+        raise ServiceError(_("病例本人不能登记为自己的接触者。"), code="self_contact", field="person")
     if contact_date is None:
-        raise ServiceError("请填写末次接触日期。", code="required", field="contact_date")
+        raise ServiceError(_("请填写末次接触日期。"), code="required", field="contact_date")
     if contact_date > timezone.localdate():
-        raise ServiceError("接触日期不能晚于今天。", code="future_date", field="contact_date")
+        raise ServiceError(_("接触日期不能晚于今天。"), code="future_date", field="contact_date")
     rs = _ruleset_for_contact(case, contact_date)
     if rs is not None and category not in rs.contact.categories:
         why = rs.contact.not_identified_text or f"{rs.short_name}不判定此类接触者"
@@ -417,16 +418,16 @@ def contact_register(*, actor, case: Case, person, category: str, contact_date: 
     if situation:
         known = {s.code for s in rs.contact.situations} if rs is not None else set()
         if known and situation not in known:
-            raise ServiceError("判定情形无效。", code="bad_situation", field="situation")
+            raise ServiceError(_("判定情形无效。"), code="bad_situation", field="situation")
     if category == ContactCategory.SECONDARY:
         if via is None or via.case_id != case.pk or via.category != ContactCategory.CLOSE:
-            raise ServiceError("密接的密接须指明经由本病例的哪一位密接。", code="via_required", field="via")
+            raise ServiceError(_("密接的密接须指明经由本病例的哪一位密接。"), code="via_required", field="via")
         if via.person_id == person.pk:
-            raise ServiceError("不能登记为自己的密接。", code="self_contact", field="person")
+            raise ServiceError(_("不能登记为自己的密接。"), code="self_contact", field="person")
     else:
         via = None
     if Contact.objects.filter(case=case, person=person, category=category).exists():
-        raise ServiceError("此人已登记为本病例的同类接触者。", code="duplicate_contact", field="person")
+        raise ServiceError(_("此人已登记为本病例的同类接触者。"), code="duplicate_contact", field="person")
     contact = Contact.objects.create(case=case, via=via, person=person, category=category, contact_date=contact_date,
                                      situation=situation, note=note, area_path=person.area_path, confirmed_by=actor)
     event_record(actor=actor, action="contact.register", obj=contact,
@@ -494,7 +495,7 @@ def suggestions_generate(*, actor, case: Case, authorize_actor: bool = True) -> 
 def suggestion_confirm(*, actor, suggestion: ContactSuggestion, category: str, contact_date: dt.date,
                        situation: str = "", via: Contact | None = None) -> Contact:
     if suggestion.state != SuggestionState.PENDING:
-        raise ServiceError("该建议已处理。", code="already_decided")
+        raise ServiceError(_("该建议已处理。"), code="already_decided")
     return contact_register(actor=actor, case=suggestion.case, person=suggestion.person, category=category,
                             contact_date=contact_date, situation=situation, via=via or suggestion.via,
                             note=f"由系统建议（{suggestion.get_source_display()}）确认")
@@ -504,7 +505,7 @@ def suggestion_confirm(*, actor, suggestion: ContactSuggestion, category: str, c
 def suggestion_dismiss(*, actor, suggestion: ContactSuggestion, reason: str = "") -> ContactSuggestion:
     authorize(actor, MANAGE, suggestion.case.area_path)
     if suggestion.state != SuggestionState.PENDING:
-        raise ServiceError("该建议已处理。", code="already_decided")
+        raise ServiceError(_("该建议已处理。"), code="already_decided")
     suggestion.state = SuggestionState.DISMISSED
     suggestion.decided_by = actor
     suggestion.decided_at = timezone.now()
@@ -525,15 +526,15 @@ def manual_request_create(*, actor, person, kind: str, start: dt.date | None, en
     authorize(actor, MANAGE, person.area_path)
     reason = (reason or "").strip()
     if kind not in rules.PHASE_KINDS:
-        raise ServiceError("管控方式无效。", code="bad_kind", field="kind")
+        raise ServiceError(_("管控方式无效。"), code="bad_kind", field="kind")
     if start is None:
-        raise ServiceError("请填写开始日期。", code="required", field="start")
+        raise ServiceError(_("请填写开始日期。"), code="required", field="start")
     if end is None:
-        raise ServiceError("人工管控必须有结束日期。", code="end_required", field="end")
+        raise ServiceError(_("人工管控必须有结束日期。"), code="end_required", field="end")
     if end < start:
-        raise ServiceError("结束日期不能早于开始日期。", code="bad_date", field="end")
+        raise ServiceError(_("结束日期不能早于开始日期。"), code="bad_date", field="end")
     if len(reason) < 4:
-        raise ServiceError("请写明理由（至少4个字）。", code="reason_required", field="reason")
+        raise ServiceError(_("请写明理由（至少4个字）。"), code="reason_required", field="reason")
     req = ManualStatusRequest.objects.create(person=person, kind=kind, start=start, end=end, reason=reason,
                                              requested_by=actor, area_path=person.area_path)
     event_record(actor=actor, action="manual_status.request", obj=req, object_repr=f"{person.name} {kind}",
@@ -546,9 +547,9 @@ def manual_request_approve(*, actor, request: ManualStatusRequest, note: str = "
     authorize(actor, APPROVE, request.area_path)
     request = ManualStatusRequest.objects.select_for_update().get(pk=request.pk)
     if request.requested_by_id == actor.pk:
-        raise ServiceError("不能审批自己提交的申请：须由另一位流调/疾控人员审批。", code="self_approval")
+        raise ServiceError(_("不能审批自己提交的申请：须由另一位流调/疾控人员审批。"), code="self_approval")
     if request.state != RequestState.PENDING:
-        raise ServiceError("该申请已处理。", code="already_decided")
+        raise ServiceError(_("该申请已处理。"), code="already_decided")
     request.state = RequestState.APPROVED
     request.decided_by = actor
     request.decided_at = timezone.now()
@@ -574,11 +575,11 @@ def manual_request_approve(*, actor, request: ManualStatusRequest, note: str = "
 def manual_request_reject(*, actor, request: ManualStatusRequest, note: str) -> ManualStatusRequest:
     authorize(actor, APPROVE, request.area_path)
     if request.requested_by_id == actor.pk:
-        raise ServiceError("不能审批自己提交的申请：须由另一位流调/疾控人员审批。", code="self_approval")
+        raise ServiceError(_("不能审批自己提交的申请：须由另一位流调/疾控人员审批。"), code="self_approval")
     if request.state != RequestState.PENDING:
-        raise ServiceError("该申请已处理。", code="already_decided")
+        raise ServiceError(_("该申请已处理。"), code="already_decided")
     if not (note or "").strip():
-        raise ServiceError("请写明驳回理由。", code="reason_required", field="note")
+        raise ServiceError(_("请写明驳回理由。"), code="reason_required", field="note")
     request.state = RequestState.REJECTED
     request.decided_by = actor
     request.decided_at = timezone.now()
@@ -597,16 +598,16 @@ def manual_request_reject(*, actor, request: ManualStatusRequest, note: str) -> 
 def override_propose(*, actor, county, ruleset_id: str, path: str, value, reason: str) -> RulesetOverride:
     authorize(actor, RULESET, county.path)
     if county.level != "county":
-        raise ServiceError("方案覆盖以区县为单位。", code="bad_area", field="county")
+        raise ServiceError(_("方案覆盖以区县为单位。"), code="bad_area", field="county")
     if not (reason or "").strip():
-        raise ServiceError("请写明理由。", code="reason_required", field="reason")
+        raise ServiceError(_("请写明理由。"), code="reason_required", field="reason")
     try:
         rs = rules.ruleset_get(ruleset_id)
         rules.apply_overrides(rs, {path: value}, source=county.name)
     except rules.UnknownRuleSet:
-        raise ServiceError("未知的防控方案。", code="bad_ruleset", field="ruleset_id") from None
+        raise ServiceError(_("未知的防控方案。"), code="bad_ruleset", field="ruleset_id") from None
     except (rules.RuleSetError, ValueError) as exc:
-        raise ServiceError(f"覆盖无效：{exc}", code="bad_override", field="path") from None
+        raise ServiceError(_("覆盖无效：%(error)s") % {"error": exc}, code="bad_override", field="path") from None
     o = RulesetOverride.objects.create(county=county, area_path=county.path, ruleset_id=ruleset_id, path=path,
                                        value=value, reason=reason.strip(), created_by=actor)
     event_record(actor=actor, action="ruleset_override.propose", obj=o, object_repr=f"{county.name} {path}",
@@ -618,9 +619,9 @@ def override_propose(*, actor, county, ruleset_id: str, path: str, value, reason
 def override_approve(*, actor, override: RulesetOverride) -> RecomputeResult:
     authorize(actor, RULESET_APPROVE, override.area_path)
     if override.created_by_id == actor.pk:
-        raise ServiceError("不能审批自己提出的方案覆盖：须由另一位人员审批。", code="self_approval")
+        raise ServiceError(_("不能审批自己提出的方案覆盖：须由另一位人员审批。"), code="self_approval")
     if override.state != RequestState.PENDING:
-        raise ServiceError("该覆盖已处理。", code="already_decided")
+        raise ServiceError(_("该覆盖已处理。"), code="already_decided")
     others = RulesetOverride.objects.filter(area_path=override.area_path, ruleset_id=override.ruleset_id,
                                             active=True)
     combined = {o.path: o.value for o in others if o.path != override.path}
@@ -628,7 +629,7 @@ def override_approve(*, actor, override: RulesetOverride) -> RecomputeResult:
     try:
         rules.apply_overrides(rules.ruleset_get(override.ruleset_id), combined, source=override.county.name)
     except (rules.RuleSetError, ValueError) as exc:
-        raise ServiceError(f"与已生效的覆盖合并后无效：{exc}", code="bad_override") from None
+        raise ServiceError(_("与已生效的覆盖合并后无效：%(error)s") % {"error": exc}, code="bad_override") from None
     others.filter(path=override.path).update(active=False)
     override.state = RequestState.APPROVED
     override.approved_by = actor
@@ -645,7 +646,7 @@ def override_approve(*, actor, override: RulesetOverride) -> RecomputeResult:
 def override_revoke(*, actor, override: RulesetOverride, reason: str) -> RecomputeResult:
     authorize(actor, RULESET_APPROVE, override.area_path)
     if not override.active:
-        raise ServiceError("该覆盖未生效。", code="not_active")
+        raise ServiceError(_("该覆盖未生效。"), code="not_active")
     override.active = False
     override.save(update_fields=["active"])
     event_record(actor=actor, action="ruleset_override.revoke", obj=override, after={"active": False}, reason=reason)
@@ -710,15 +711,15 @@ def assist_list_upload(*, actor, area, title: str, reason: str, deadline: dt.dat
     authorize(actor, ASSIST, area.path)
     title, reason = (title or "").strip(), (reason or "").strip()
     if not title:
-        raise ServiceError("请填写名单名称。", code="required", field="title")
+        raise ServiceError(_("请填写名单名称。"), code="required", field="title")
     if not reason:
-        raise ServiceError("请填写协查原因。", code="required", field="reason")
+        raise ServiceError(_("请填写协查原因。"), code="required", field="reason")
     if deadline is None:
-        raise ServiceError("请填写反馈时限。", code="required", field="deadline")
+        raise ServiceError(_("请填写反馈时限。"), code="required", field="deadline")
     table = read_table(file, filename=filename, fields=ASSIST_FIELDS)
     if not ({"name", "phone", "id_number"} & set(table.columns)):
         table.close()
-        raise ServiceError("名单中找不到“姓名”“手机号”或“身份证号”列。", code="missing_columns", field="file")
+        raise ServiceError(_("名单中找不到“姓名”“手机号”或“身份证号”列。"), code="missing_columns", field="file")
     rows: list[matching.RowIn] = []
     extras: list[str] = []
     for r in table.rows():
@@ -728,9 +729,9 @@ def assist_list_upload(*, actor, area, title: str, reason: str, deadline: dt.dat
             id_number=v.get("id_number", "")[:60], address=v.get("address", "")[:300])))
         extras.append(v.get("extra", "")[:500])
         if len(rows) > MAX_ASSIST_ROWS:
-            raise ServiceError(f"名单超过{MAX_ASSIST_ROWS}行，请拆分后上传。", code="too_many_rows", field="file")
+            raise ServiceError(_("名单超过%(n)s行，请拆分后上传。") % {"n": MAX_ASSIST_ROWS}, code="too_many_rows", field="file")
     if not rows:
-        raise ServiceError("名单中没有数据行。", code="empty", field="file")
+        raise ServiceError(_("名单中没有数据行。"), code="empty", field="file")
     results = matching.match_rows(rows, within=area.path)
     lst = AssistList.objects.create(title=title, reason=reason, deadline=deadline, area=area, area_path=area.path,
                                     filename=filename[:200], rows_total=len(rows),
@@ -787,9 +788,9 @@ def assist_item_outcome(*, actor, item, outcome: str, note: str = ""):
 
     authorize(actor, ASSIST_OUTCOME, item.area_path)
     if outcome not in AssistOutcome.values:
-        raise ServiceError("请选择处置结果。", code="bad_outcome", field="outcome")
+        raise ServiceError(_("请选择处置结果。"), code="bad_outcome", field="outcome")
     if item.person_id is None and outcome == AssistOutcome.CONTROLLED:
-        raise ServiceError("未匹配到居民的条目不能标记为“已落实管控”，请先指定居民。", code="unmatched",
+        raise ServiceError(_("未匹配到居民的条目不能标记为“已落实管控”，请先指定居民。"), code="unmatched",
                            field="outcome")
     before = {"outcome": item.outcome, "outcome_note": item.outcome_note}
     item.outcome, item.outcome_note = outcome, (note or "").strip()[:300]
@@ -808,7 +809,7 @@ def assist_item_resolve(*, actor, item, person):
     authorize(actor, ASSIST, item.list.area_path)
     lo, hi = path_range(item.list.area_path)
     if not (lo <= person.area_path < hi):
-        raise ServiceError("该居民不在名单下发区域内。", code="out_of_area", field="person")
+        raise ServiceError(_("该居民不在名单下发区域内。"), code="out_of_area", field="person")
     grid, worker = _grid_assignment({person.area_path}, item.list.area_path)[person.area_path]
     before = {"person_id": item.person_id, "method": item.method}
     item.person, item.method, item.confidence = person, MatchMethod.MANUAL, 1.0

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.testing.choices import CAPACITIES
@@ -39,7 +40,7 @@ class TubeStartForm(forms.Form):
         attrs={"class": "form-control form-control-lg", "autofocus": True, "autocomplete": "off",
                "inputmode": "text", "data-testid": "tube-input"}))
     capacity = forms.TypedChoiceField(label=_("试管容量"), coerce=int, initial=10,
-                                      choices=[(c, f"{c}混1" if c > 1 else "单管") for c in CAPACITIES],
+                                      choices=[(c, format_lazy(_("{k}混1"), k=c) if c > 1 else _("单管")) for c in CAPACITIES],
                                       widget=forms.Select(attrs={"class": "form-select"}))
 
     def __init__(self, *args, rounds=(), tables=(), **kwargs):
