@@ -193,17 +193,22 @@ def _tasks(qs: QuerySet[Task], day: dt.date, limit: int = LIST_LIMIT) -> dict:
 
 
 def _episode_lists(qs: QuerySet[Episode], day: dt.date, limit: int = LIST_LIMIT) -> dict:
+    """Releases due, statuses ending today, releases proposed, transfers: one aggregate for the four counts, then
+    a list query only for the lists that are not empty."""
     open_qs = qs.filter(state__in=OPEN_STATES).select_related("person", "room").only(
         "id", "state", "phase_end", "person__id", "person__name", "room__id", "room__number").order_by("phase_end", "id")
+    n = qs.filter(state__in=OPEN_STATES).order_by().aggregate(
+        due=Count("id", filter=Q(phase_end__lte=day)), today=Count("id", filter=Q(phase_end=day)),
+        proposed=Count("id", filter=Q(state="release_proposed")), transfer=Count("id", filter=Q(state="transfer")))
     return {
-        "releases_due": list(open_qs.filter(phase_end__lte=day)[:limit]),
-        "releases_due_count": open_qs.filter(phase_end__lte=day).count(),
-        "ending_today": list(open_qs.filter(phase_end=day)[:limit]),
-        "ending_today_count": open_qs.filter(phase_end=day).count(),
-        "release_proposed": list(open_qs.filter(state="release_proposed")[:limit]),
+        "releases_due": list(open_qs.filter(phase_end__lte=day)[:limit]) if n["due"] else [],
+        "releases_due_count": n["due"],
+        "ending_today": list(open_qs.filter(phase_end=day)[:limit]) if n["today"] else [],
+        "ending_today_count": n["today"],
+        "release_proposed": list(open_qs.filter(state="release_proposed")[:limit]) if n["proposed"] else [],
         "in_transfer": list(open_qs.filter(state="transfer").select_related("transfer").only(
             "id", "state", "phase_end", "person__id", "person__name", "room__id", "room__number", "transfer__vehicle",
-            "transfer__flagged_at")[:limit]),
+            "transfer__flagged_at")[:limit]) if n["transfer"] else [],
     }
 
 
