@@ -302,7 +302,7 @@ def bench_handle(options, stdout):
         reset = _reset_peak_rss()
         before = _rss_mb("VmRSS")
         t = time.perf_counter()
-        _path, rows = persons_export(actor=user, area=city, path=xpath)  # streamed: .iterator() + XlsxStreamWriter
+        _path, rows = persons_export(actor=user, area=city, path=xpath)  # keyset chunks + XlsxStreamWriter
         out["export"] = {"rows": rows, "seconds": round(time.perf_counter() - t, 2), "rss_before_mb": before,
                          "peak_rss_mb": _rss_mb("VmHWM"), "peak_is_export_only": reset,
                          "file_mb": round(os.path.getsize(xpath) / 2**20, 1)}

@@ -197,3 +197,25 @@ class Visit(models.Model):
         verbose_name = _("入户记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["campaign", "household"], name="visit_campaign_household_idx")]
+
+
+class AreaCount(models.Model):
+    """Maintained counters: rows of `kind` ("persons", "households", "tag:<care tag>") whose area_path is exactly
+    `area_path`. Kept exact by database triggers (see `counters.py`); the counts of an area are the sum over its
+    path range plus the pending `AreaCountDelta` rows, never a scan of the ledger."""
+
+    area_path = PathField(_("区域路径"), db_index=False)
+    kind = models.CharField(max_length=40)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area_path", "kind"], name="areacount_unique")]
+
+
+class AreaCountDelta(models.Model):
+    """Pending changes to `AreaCount` (PostgreSQL: appended by statement-level triggers so that concurrent writers
+    never wait on a counter row; folded by `counters.fold`)."""
+
+    area_path = PathField(_("区域路径"))
+    kind = models.CharField(max_length=40)
+    delta = models.BigIntegerField()

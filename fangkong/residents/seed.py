@@ -19,6 +19,7 @@ from fangkong.areas.choices import LEVEL_DEPTH, Kind, Level
 from fangkong.areas.models import Area
 from fangkong.audit.services import event_record
 from fangkong.core.errors import ServiceError
+from fangkong.residents import counters
 from fangkong.residents.choices import CareTagKind, Relationship, ResidenceType
 from fangkong.residents.idnumbers import make_citizen_id
 from fangkong.residents.models import CareTag, Household, Person
@@ -336,6 +337,8 @@ def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[st
     village_iter = None
     with transaction.atomic():
         dropped = _sqlite_drop_indexes() if (drop_indexes and not pg) else []
+        if not pg:
+            counters.drop_triggers()  # row triggers would double the load's writes: one recount at the end
         w = BulkWriter()
         for idx, size in enumerate(sizes):
             if idx < n_urban:
@@ -381,6 +384,9 @@ def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[st
             _sqlite_restore_indexes(dropped)
         if pg:
             _pg_reset_sequences()
+        else:
+            counters.create_triggers()
+        counters.recount()
         result = {"persons": person_id, "households": hh_id and len(sizes), "care_tags": n_tags,
                   "units": len(units), "village_groups": len(villages)}
         event_record(actor=actor, action="person.seed_city", object_type="residents.person",

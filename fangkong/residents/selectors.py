@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from fangkong.areas.choices import Level
 from fangkong.areas.models import Area
@@ -121,11 +121,22 @@ def building_grid(actor, building: Area) -> dict:
 
 
 def city_counts(actor, area: Area) -> dict:
-    """Persons, households and care tags in an area (scoped)."""
-    persons = in_area(person_qs(actor), area).count()
-    households = in_area(household_qs(actor), area).count()
-    tag_rows = in_area(scope(CareTag.objects.all(), actor, VIEW), area).values("tag").annotate(n=Count("id"))
-    return {"persons": persons, "households": households, "care_tags": {r["tag"]: r["n"] for r in tag_rows}}
+    """Persons, households and care tags in an area (scoped), from the maintained counters (`counters.py`):
+    a sum over the area's counter rows plus the pending deltas, never a scan of the ledger."""
+    from django.db.models import Sum
+
+    from fangkong.residents import counters
+    from fangkong.residents.models import AreaCount, AreaCountDelta
+
+    if counters.pending() > counters.FOLD_WHEN_PENDING:
+        counters.fold()
+    totals: dict[str, int] = defaultdict(int)
+    for model, col in ((AreaCount, "n"), (AreaCountDelta, "delta")):
+        for kind, n in (in_area(scope(model.objects.all(), actor, VIEW), area).values("kind")
+                        .annotate(s=Sum(col)).values_list("kind", "s")):
+            totals[kind] += n or 0
+    return {"persons": totals.pop("persons", 0), "households": totals.pop("households", 0),
+            "care_tags": {k[4:]: n for k, n in sorted(totals.items()) if k.startswith("tag:") and n}}
 
 
 def care_ledger(actor, tag: str, area: Area | None = None) -> QuerySet[CareTag]:
