@@ -189,3 +189,17 @@ def test_create_designate_and_edit_through_pages(client, world):
     client.post(f"/risk-areas/{ra.pk}/edit/", {"name": "翠屏小区1号楼1单元502室", "measures": "足不出户、上门服务"})
     ra.refresh_from_db()
     assert ra.name == "翠屏小区1号楼1单元502室"
+
+
+def test_english_ui_dates_have_no_chinese_format(client, world):
+    """The dates on the interface follow the language (the notice text itself stays Chinese)."""
+    seed_31_areas(world)
+    client.force_login(world.hq)
+    client.cookies["django_language"] = "en"
+    page = client.get("/risk-areas/downgrades/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r"As of \d{4}-\d\d-\d\d", page)
+    page = client.get("/public/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "更新于" not in page and not re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", page)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/risk-areas/downgrades/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert re.search(r"截至\d{4}年\d{1,2}月\d{1,2}日", page)
