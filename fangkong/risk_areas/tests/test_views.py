@@ -203,3 +203,13 @@ def test_english_ui_dates_have_no_chinese_format(client, world):
     client.cookies["django_language"] = "zh-hans"
     page = client.get("/risk-areas/downgrades/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert re.search(r"截至\d{4}年\d{1,2}月\d{1,2}日", page)
+
+
+def test_add_a_part_form_has_labels(client, world):
+    """The 'add a part' form on the area page says what each box is for (it had bare inputs)."""
+    s = seed_31_areas(world)
+    client.force_login(world.hq)
+    page = client.get(f"/risk-areas/{s.cuiping.pk}/").content.decode()
+    form = page[page.index('data-testid="member-kind"'):]
+    for label in ("类型", "区域代码", "楼层", "房号", "四至边界"):
+        assert f">{label}</label>" in form, label
