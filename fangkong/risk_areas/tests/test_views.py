@@ -93,6 +93,7 @@ def test_area_page_shows_people_households_and_care_ledger_masked(client, world)
     assert "王秀兰" in body and "（2人，1户）" in body and "独居老人" in body
     assert people[0].id_number not in body and "13912345678" not in body  # masked
     assert "139****5678" in body
+    assert f'href="/residents/persons/{people[0].pk}/">王秀兰</a>' in body  # to the person page (status and why)
     client.force_login(world.worker_y)
     assert client.get(f"/risk-areas/{ra.pk}/").status_code == 404
 
