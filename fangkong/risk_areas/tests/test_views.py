@@ -214,3 +214,18 @@ def test_add_a_part_form_has_labels(client, world):
     form = page[page.index('data-testid="member-kind"'):]
     for label in ("类型", "区域代码", "楼层", "房号", "四至边界"):
         assert f">{label}</label>" in form, label
+
+
+def test_new_area_form_starts_with_the_rule_set_in_force(client, world, settings):
+    """Not the first rule set of the list (第八版): the one in force today, or, once risk areas are over,
+    the one of the newest area in force (a replayed scenario)."""
+    from unittest import mock
+
+    client.force_login(world.hq)
+    with mock.patch("django.utils.timezone.localdate", return_value=date(2022, 11, 20)):
+        page = client.get("/risk-areas/new/").content.decode()
+    assert re.search(r'<option value="ershitiao"[^>]*selected', page)
+    assert re.search(r'<option value="high"[^>]*selected', page)
+    seed_31_areas(world)  # 第九版 areas in force
+    page = client.get("/risk-areas/new/").content.decode()
+    assert re.search(r'<option value="di9ban"[^>]*selected', page)
