@@ -395,6 +395,21 @@ def ruleset_of(risk_area: RiskArea) -> rules.RuleSet:
     return rules.ruleset_get(risk_area.ruleset_id)
 
 
+def default_ruleset_id(user, *, today: date) -> str | None:
+    """The rule set a new area starts with: the one in force today if it has risk levels, else the one of
+    the newest area in force in the user's scope (a replayed scenario), else the newest with levels."""
+    with_levels = [rs for rs in rules.load_rulesets() if rules.level_choices(rs)]
+    rs = rules.ruleset_for_date(today)
+    if rs is not None and rs in with_levels:
+        return rs.id
+    known = {r.id for r in with_levels}
+    newest = (scope(RiskArea.objects.filter(status=RiskAreaStatus.ACTIVE), user, "risk_areas.view")
+              .order_by("-designated_at", "-id").values_list("ruleset_id", flat=True).first())
+    if newest in known:
+        return newest
+    return max(with_levels, key=lambda r: r.effective_from).id if with_levels else None
+
+
 def risk_area_downgrade_decision(risk_area: RiskArea, *, today: date) -> rules.DowngradeDecision | None:
     """May this active area move down, under its rule set, and since when? None if not active."""
     if risk_area.status != RiskAreaStatus.ACTIVE or not risk_area.level or risk_area.designated_at is None:

@@ -258,12 +258,21 @@ def risk_area_update(*, actor, risk_area: RiskArea, name: str, measures: str, no
 def risk_area_member_add(*, actor, risk_area: RiskArea, member: Mapping[str, Any]) -> RiskAreaMember:
     authorize(actor, MANAGE, risk_area.area_path)
     m = _member_from(member, risk_area.members.count(), own=risk_area)
+    widened = None
     if not m.area_path.startswith(risk_area.area_path):
-        raise ServiceError(_("新的组成部分须在该风险区域所在范围内。"), code="outside", field="members")
+        # a mix of parts: the area widens to the common ancestor, within the same county and the actor's scope
+        widened = _common_ancestor([risk_area.area, m.area])
+        county = selectors.county_of(widened)
+        if county is None or county.pk != risk_area.county_id:
+            raise ServiceError(_("新的组成部分须与该风险区域在同一区县。"), code="outside", field="members")
+        authorize(actor, MANAGE, widened.path)
     if risk_area.excluded_by.exists() and m.kind == MemberKind.REST:
         raise ServiceError(_("该区域已被其他“其他区域”除外，不能再加入“其他区域”组成。"), code="rest_excluded",
                            field="excluded")
     with transaction.atomic():
+        if widened is not None:
+            risk_area.area, risk_area.area_path = widened, widened.path
+            risk_area.save(update_fields=["area", "area_path", "updated_at"])
         _save_members(risk_area, [m])
         event_record(actor=actor, action="risk_area.member_add", obj=risk_area, after=_member_repr(m))
         if risk_area.status != RiskAreaStatus.PROPOSED:

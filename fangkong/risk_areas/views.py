@@ -78,7 +78,12 @@ def can_any(actor, action: str) -> bool:
 @login_required
 def create(request):
     require_any(request.user, MANAGE)
-    form = forms.RiskAreaCreateForm(request.POST or None, excluded_qs=_excluded_qs(request.user))
+    initial = {}
+    ruleset_id = selectors.default_ruleset_id(request.user, today=timezone.localdate())
+    if ruleset_id:
+        levels = rules.level_choices(rules.ruleset_get(ruleset_id))
+        initial = {"ruleset_id": ruleset_id, "level": levels[0][0] if levels else None}
+    form = forms.RiskAreaCreateForm(request.POST or None, excluded_qs=_excluded_qs(request.user), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

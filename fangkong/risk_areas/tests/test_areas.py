@@ -90,3 +90,20 @@ def test_levels_come_from_the_rule_set_and_scope_is_enforced(world):
                                   ruleset_id="di9ban")
     with pytest.raises(ServiceError, match="整县"):
         area(world, "high", [{"kind": "node", "area": world.county}])
+
+
+def test_adding_a_part_beside_the_first_widens_the_area_within_the_county(world):
+    """A mix: start from a building, then add a written boundary around its compound's street and a
+    building elsewhere in the county; a part in another county is refused."""
+    ra = area(world, "high", [{"kind": "node", "area": world.building_x}], designated=at(2022, 9, 1, 8))
+    services.risk_area_member_add(actor=world.hq, risk_area=ra, member={
+        "kind": "boundary", "area": world.compound_x, "boundary_text": "东至丹江路、西至北新街"})
+    ra.refresh_from_db()
+    assert ra.area == world.compound_x and ra.area_path == world.compound_x.path
+    services.risk_area_member_add(actor=world.hq, risk_area=ra, member={"kind": "node", "area": world.building_y})
+    ra.refresh_from_db()
+    assert world.building_y.path.startswith(ra.area_path) and ra.county == world.county
+    assert ra.members.count() == 3
+    with pytest.raises(ServiceError) as exc:
+        services.risk_area_member_add(actor=world.hq, risk_area=ra, member={"kind": "node", "area": world.street2})
+    assert exc.value.code == "outside"

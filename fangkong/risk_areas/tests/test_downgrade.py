@@ -49,6 +49,8 @@ def test_di9ban_high_to_medium_on_day_7_with_a_negative_round_then_low_after_3_m
     fake_facts["rounds"] = [date(2022, 9, 3)]
     # day 1 = 8-28 (designation day), day 7 = 9-3
     assert _eligible_ids(world, date(2022, 9, 2)) == []
+    early = selectors.risk_area_downgrade_decision(ra, today=date(2022, 9, 2))
+    assert not early.eligible and early.eligible_from is None
     assert _eligible_ids(world, date(2022, 9, 3)) == [ra.pk]
     d = selectors.risk_area_downgrade_decision(ra, today=date(2022, 9, 3))
     assert d.eligible and d.to_level == "medium" and d.eligible_from == date(2022, 9, 3)
@@ -62,6 +64,8 @@ def test_di9ban_high_to_medium_on_day_7_with_a_negative_round_then_low_after_3_m
     assert _eligible_ids(world, date(2022, 9, 6)) == [ra.pk]
     d = selectors.risk_area_downgrade_decision(ra, today=date(2022, 9, 6))
     assert d.to_level == "low" and d.rule_id == "di9ban.downgrade.medium_low_from_high"
+    assert d.eligible and d.eligible_from == date(2022, 9, 6)
+    assert not selectors.risk_area_downgrade_decision(ra, today=date(2022, 9, 5)).eligible
 
 
 def test_di9ban_needs_the_round_on_day_7(world, fake_facts):
@@ -93,6 +97,9 @@ def test_ershitiao_high_to_low_after_5_days(world, fake_facts):
     assert _eligible_ids(world, date(2022, 11, 19)) == [ra.pk]
     d = selectors.risk_area_downgrade_decision(ra, today=date(2022, 11, 19))
     assert d.to_level == "low" and d.rule_id == "ershitiao.downgrade.high_low"
+    assert d.eligible and d.eligible_from == date(2022, 11, 19)
+    early = selectors.risk_area_downgrade_decision(ra, today=date(2022, 11, 18))
+    assert not early.eligible and early.earliest_possible == date(2022, 11, 19)  # a forecast, not yet
 
 
 def test_without_the_epi_and_testing_apps_there_are_no_facts(world):

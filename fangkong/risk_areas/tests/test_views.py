@@ -93,6 +93,7 @@ def test_area_page_shows_people_households_and_care_ledger_masked(client, world)
     assert "王秀兰" in body and "（2人，1户）" in body and "独居老人" in body
     assert people[0].id_number not in body and "13912345678" not in body  # masked
     assert "139****5678" in body
+    assert f'href="/residents/persons/{people[0].pk}/">王秀兰</a>' in body  # to the person page (status and why)
     client.force_login(world.worker_y)
     assert client.get(f"/risk-areas/{ra.pk}/").status_code == 404
 
@@ -189,3 +190,42 @@ def test_create_designate_and_edit_through_pages(client, world):
     client.post(f"/risk-areas/{ra.pk}/edit/", {"name": "翠屏小区1号楼1单元502室", "measures": "足不出户、上门服务"})
     ra.refresh_from_db()
     assert ra.name == "翠屏小区1号楼1单元502室"
+
+
+def test_english_ui_dates_have_no_chinese_format(client, world):
+    """The dates on the interface follow the language (the notice text itself stays Chinese)."""
+    seed_31_areas(world)
+    client.force_login(world.hq)
+    client.cookies["django_language"] = "en"
+    page = client.get("/risk-areas/downgrades/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r"As of \d{4}-\d\d-\d\d", page)
+    page = client.get("/public/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "更新于" not in page and not re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", page)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/risk-areas/downgrades/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert re.search(r"截至\d{4}年\d{1,2}月\d{1,2}日", page)
+
+
+def test_add_a_part_form_has_labels(client, world):
+    """The 'add a part' form on the area page says what each box is for (it had bare inputs)."""
+    s = seed_31_areas(world)
+    client.force_login(world.hq)
+    page = client.get(f"/risk-areas/{s.cuiping.pk}/").content.decode()
+    form = page[page.index('data-testid="member-kind"'):]
+    for label in ("类型", "区域代码", "楼层", "房号", "四至边界"):
+        assert f">{label}</label>" in form, label
+
+
+def test_new_area_form_starts_with_the_rule_set_in_force(client, world, settings):
+    """Not the first rule set of the list (第八版): the one in force today, or, once risk areas are over,
+    the one of the newest area in force (a replayed scenario)."""
+    from unittest import mock
+
+    client.force_login(world.hq)
+    with mock.patch("django.utils.timezone.localdate", return_value=date(2022, 11, 20)):
+        page = client.get("/risk-areas/new/").content.decode()
+    assert re.search(r'<option value="ershitiao"[^>]*selected', page)
+    assert re.search(r'<option value="high"[^>]*selected', page)
+    seed_31_areas(world)  # 第九版 areas in force
+    page = client.get("/risk-areas/new/").content.decode()
+    assert re.search(r'<option value="di9ban"[^>]*selected', page)
