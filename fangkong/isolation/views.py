@@ -117,7 +117,7 @@ def site_detail(request, site_id):
     episodes = paginate(request, site.episodes.filter(state__in=OPEN_STATES).select_related(
         "person", "room", "caller").only("id", "site_id", "state", "phase_end", "person__id", "person__name", "room__id",
                                          "room__number", "caller__id", "caller__display_name")
-        .order_by("room__number", "id"), per_page=100)
+        .order_by("room__number", "id"), per_page=50)
     from fangkong.isolation.rules import callers_needed
 
     return render(request, "isolation/site_detail.html", {
