@@ -236,7 +236,9 @@ def test_refusals_are_left_to_django(app, setup, world):
     ):
         assert call(app, bad, token, fast=True)[:2] == call(app, bad, token, fast=False)[:2]
         assert call(app, bad, token, fast=True)[0][:3] in ("400", "422")
-    assert call(app, body, None, fast=True)[:2] == call(app, body, None, fast=False)[:2]  # session auth: ninja
+    assert (
+        call(app, body, None, fast=True)[:2] == call(app, body, None, fast=False)[:2]
+    )  # session auth: ninja
     assert call(app, body, "fk_nope_nope", fast=True)[0][:3] in ("401", "403")
     _tok, lab_token = (
         token_create(actor=None, user=world.lab, name="实验室") if hasattr(world, "lab") else (None, None)
