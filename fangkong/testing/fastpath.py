@@ -51,8 +51,13 @@ def _dumps(data) -> bytes:
 
 def _result_out(r: dict) -> dict:
     """A result as the `BindingResult` schema serialises it (field order, None for absent fields)."""
-    return {"client_id": r["client_id"], "status": r["status"], "reason": r.get("reason", ""),
-            "message": r.get("message"), "flags": r.get("flags")}
+    return {
+        "client_id": r["client_id"],
+        "status": r["status"],
+        "reason": r.get("reason", ""),
+        "message": r.get("message"),
+        "flags": r.get("flags"),
+    }
 
 
 class FastBindings:
@@ -102,7 +107,11 @@ class FastBindings:
         if not isinstance(data, dict):
             return None
         items = data.get("items")
-        if not isinstance(items, list) or len(items) > MAX_ITEMS or not all(isinstance(x, dict) for x in items):
+        if (
+            not isinstance(items, list)
+            or len(items) > MAX_ITEMS
+            or not all(isinstance(x, dict) for x in items)
+        ):
             return None
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
 
 from fangkong.areas.models import Area
@@ -443,15 +443,10 @@ def _reject(results, item: _Item, reason: str, message: str = "") -> None:
 def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None:
     if not parsed:
         return
-    # Rounds with their areas (one query; a round always has areas), tables (one query).
-    rounds: dict[int, Round] = {}
-    round_areas: dict[int, list[RoundArea]] = defaultdict(list)
-    for ra in (RoundArea.objects.filter(round_id__in={it.round_id for it in parsed}).select_related("round")
-               .order_by("-area_path")):
-        rounds[ra.round_id] = ra.round
-        round_areas[ra.round_id].append(ra)
-    tables = {t.pk: t for t in Table.objects.select_related("site__area")
-              .filter(pk__in={it.table_id for it in parsed})}
+    # Rounds with their areas (one query; a round always has areas), tables (one query). Plain SQL:
+    # the ORM's query compilation was the largest Python cost of a terminal's request.
+    rounds, round_areas = _rounds_read({it.round_id for it in parsed})
+    tables = _tables_read({it.table_id for it in parsed})
     live: list[_Item] = []
     for it in parsed:
         round_ = rounds.get(it.round_id)
@@ -460,7 +455,7 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
             _reject(results, it, "bad_round")
         elif round_.status == RoundStatus.CANCELLED:
             _reject(results, it, "round_closed")
-        elif table is None or not table.site.active or not can(actor, SAMPLE, table.area_path):
+        elif table is None or not table.active or not can(actor, SAMPLE, table.area_path):
             _reject(results, it, "unknown_table")
         elif it.sampled_at > now + dt.timedelta(minutes=10):
             _reject(results, it, "future_time")
@@ -476,8 +471,7 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
     # retried batch against its original).
     tubes = _tubes_lock(live, tables)
     # Duplicates: after the tube lock, so a concurrent retry sees what the original committed.
-    seen_ids = set(Binding.objects.filter(client_id__in=[it.client_id for it in live])
-                   .values_list("client_id", flat=True))
+    seen_ids = _seen_client_ids([it.client_id for it in live])
     fresh: list[_Item] = []
     batch_ids: set[str] = set()
     for it in live:
@@ -544,6 +538,70 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
                                                     "repeats": len(repeats)})
 
 
+@dataclass
+class _TableInfo:
+    """What the ingest needs of a sampling table (read with plain SQL)."""
+
+    pk: int
+    area_path: str
+    active: bool
+    area_id: int
+
+    @property
+    def area(self) -> Area:  # only for a walk-in registration
+        return Area.objects.get(pk=self.area_id)
+
+
+def _as_date(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_datetime(value) -> dt.datetime:
+    if isinstance(value, str):  # SQLite
+        value = dt.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _rounds_read(ids: set[int]) -> tuple[dict[int, Round], dict[int, list[RoundArea]]]:
+    """The rounds and their areas (most specific area first), one query."""
+    rounds: dict[int, Round] = {}
+    round_areas: dict[int, list[RoundArea]] = defaultdict(list)
+    ids_ = sorted(ids)
+    marks = ", ".join(["%s"] * len(ids_))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT ra.round_id, ra.area_path, ra.capacity, ra.mode, r.status, r.starts_at, r.ends_at, "  # noqa: S608
+                    f"r.infant_age_years, r.area_path FROM {RoundArea._meta.db_table} ra JOIN {Round._meta.db_table} r "
+                    f"ON r.id = ra.round_id WHERE ra.round_id IN ({marks}) ORDER BY ra.area_path DESC", ids_)
+        for rid, ra_path, capacity, mode, status, starts, ends, infant, r_path in cur.fetchall():
+            if rid not in rounds:
+                rounds[rid] = Round(pk=rid, status=status, starts_at=_as_datetime(starts), ends_at=_as_datetime(ends),
+                                    infant_age_years=infant, area_path=r_path)
+            round_areas[rid].append(RoundArea(round_id=rid, area_path=ra_path, capacity=capacity, mode=mode))
+    return rounds, round_areas
+
+
+def _tables_read(ids: set[int]) -> dict[int, _TableInfo]:
+    ids_ = sorted(ids)
+    marks = ", ".join(["%s"] * len(ids_))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT t.id, t.area_path, s.active, s.area_id FROM {Table._meta.db_table} t "  # noqa: S608
+                    f"JOIN {Site._meta.db_table} s ON s.id = t.site_id WHERE t.id IN ({marks})", ids_)
+        return {pk: _TableInfo(pk, path, bool(active), area_id) for pk, path, active, area_id in cur.fetchall()}
+
+
+def _seen_client_ids(client_ids: list[str]) -> set[str]:
+    seen: set[str] = set()
+    with connection.cursor() as cur:
+        for start in range(0, len(client_ids), 1000):
+            chunk = client_ids[start:start + 1000]
+            cur.execute(f"SELECT client_id FROM {Binding._meta.db_table} "  # noqa: S608
+                        f"WHERE client_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            seen.update(r[0] for r in cur.fetchall())
+    return seen
+
+
 def _tubes_lock(live: list[_Item], tables: dict) -> dict[str, Tube]:
     """`INSERT … ON CONFLICT (barcode) DO UPDATE … RETURNING`: creates the new tubes and locks and
     reads the existing ones, in barcode order (no deadlock between two batches), one statement."""
@@ -601,24 +659,29 @@ def _resolve_persons(actor, items: list[_Item], results: list, tables: dict) -> 
     round_ids = {it.round_id for it in items}
     one_round = next(iter(round_ids)) if len(round_ids) == 1 else None
     exempt: set[int] = set()
-    for id_type, numbers in by_type.items():
-        qs = Person.objects.filter(id_type=id_type, id_number__in=numbers)
-        if one_round is not None:  # the exemption fixed at opening, in the same query
-            qs = qs.annotate(exempt=Exists(RoundExemption.objects.filter(round_id=one_round, person_id=OuterRef("pk"))))
-            rows = qs.values_list("id", "id_number", "area_path", "birth_date", "exempt")
-        else:
-            rows = ((*r, None) for r in qs.values_list("id", "id_number", "area_path", "birth_date"))
-        for pid, number, path, birth, is_exempt in rows:
-            found[(id_type, number)] = (pid, path, birth)
-            if is_exempt:
-                exempt.add(pid)
+    person_table, exemption_table = Person._meta.db_table, RoundExemption._meta.db_table
+    with connection.cursor() as cur:
+        for id_type, numbers in by_type.items():
+            numbers = sorted(numbers)
+            marks = ", ".join(["%s"] * len(numbers))
+            if one_round is not None:  # the exemption fixed at opening, in the same query
+                cur.execute(f"SELECT p.id, p.id_number, p.area_path, p.birth_date, EXISTS (SELECT 1 FROM "  # noqa: S608
+                            f"{exemption_table} e WHERE e.round_id = %s AND e.person_id = p.id) FROM {person_table} p "
+                            f"WHERE p.id_type = %s AND p.id_number IN ({marks})", [one_round, id_type, *numbers])
+            else:
+                cur.execute(f"SELECT p.id, p.id_number, p.area_path, p.birth_date, NULL FROM {person_table} p "  # noqa: S608
+                            f"WHERE p.id_type = %s AND p.id_number IN ({marks})", [id_type, *numbers])
+            for pid, number, path, birth, is_exempt in cur.fetchall():
+                found[(id_type, number)] = (pid, path, _as_date(birth))
+                if is_exempt:
+                    exempt.add(pid)
     from fangkong.residents.services import DuplicatePerson, person_register_walk_in
 
     for it in items:
         key = (it.id_type, it.id_number)
         if key not in found:
             try:
-                person = person_register_walk_in(actor=actor, area=tables[it.table_id].site.area,
+                person = person_register_walk_in(actor=actor, area=tables[it.table_id].area,
                                                  id_type=it.id_type, id_number=it.id_number)
             except DuplicatePerson as exc:
                 person = exc.existing
@@ -645,6 +708,8 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
     table dropped at commit, then one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`."""
     names = ", ".join(cols)
     out: list[tuple] = []
+    if not rows:
+        return out
     with connection.cursor() as cur:
         if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
             stage = f"{table}_stage"
@@ -657,6 +722,14 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
             out = cur.fetchall()
             cur.execute(f"DROP TABLE {stage}")
             return out
+        if connection.vendor == "postgresql":
+            # One array per column: a statement of fixed text and as many parameters as columns, whatever
+            # the number of rows (psycopg caches its parsing; 100 scalar parameters were parsed each time).
+            casts = _column_casts(table, cols)
+            arrays = ", ".join(f"%s::{c}[]" for c in casts)
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+                        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}", [list(c) for c in zip(*rows, strict=True)])
+            return cur.fetchall()
         width = len(cols)
         for start in range(0, len(rows), 1000):
             chunk = rows[start:start + 1000]
@@ -666,6 +739,18 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
                         [v for row in chunk for v in row])
             out.extend(cur.fetchall())
     return out
+
+
+_CASTS: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+
+
+def _column_casts(table: str, cols: Sequence[str]) -> list[str]:
+    key = (table, tuple(cols))
+    if key not in _CASTS:
+        model = next(m for m in (Binding, RoundSample, Tube, CoverageDelta) if m._meta.db_table == table)
+        fields = {f.column: f for f in model._meta.concrete_fields}
+        _CASTS[key] = [fields[c].db_type(connection) for c in cols]
+    return _CASTS[key]
 
 
 BINDING_COLS = ("client_id", "round_id", "tube_id", "table_id", "person_id", "sampled_at", "received_at", "batch",
