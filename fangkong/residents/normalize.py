@@ -370,6 +370,33 @@ def _join(parts: list[str]) -> str:
     return _LATIN_KEEP_RE.sub("", "".join(parts).lower())
 
 
+class InitialsMaker:
+    """``pinyin_initials(surname + given)`` for a one-character CJK surname and a 1–2 character CJK given name,
+    without a cache per full name (the synthetic city has millions of distinct names): the same decisions as
+    `_syllables` (a known surname read on its own; else the whole name read character by character unless a
+    pypinyin phrase lies inside it), from per-character and per-given-name caches."""
+
+    def __init__(self):
+        from pypinyin.constants import PHRASES_DICT
+
+        self.phrases = PHRASES_DICT
+        self.given: dict[str, tuple[bool, str]] = {}
+
+    def char(self, c: str) -> str:
+        return _join(list(_char_syllable(c, True)))
+
+    def __call__(self, surname: str, given: str) -> str:
+        if surname in _SINGLE_SURNAMES:
+            return _SINGLE_SURNAMES[surname][0] + _join(list(_given_syllables(given, True)))
+        g = self.given.get(given)
+        if g is None:
+            g = self.given[given] = (_has_phrase(given), "".join(self.char(c) for c in given))
+        name = surname + given
+        if g[0] or name[:2] in _COMPOUND_SURNAMES or any(name[: j + 1] in self.phrases for j in range(1, len(name))):
+            return pinyin_initials(name)
+        return self.char(surname) + g[1]
+
+
 @functools.lru_cache(maxsize=65536)
 def pinyin_initials(name: str) -> str:
     """Lowercase pinyin initials: ``张三`` -> ``zs``, ``买买提·艾力`` ->
