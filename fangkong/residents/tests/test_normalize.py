@@ -274,5 +274,5 @@ def test_initials_maker_equals_pinyin_initials_on_seed_names():
     make, rng = InitialsMaker(), random.Random(1)
     chars = MALE_CHARS + FEMALE_CHARS
     for surname in [*SURNAMES, "单", "曾", "欧", "司", "王"]:
-        for given in [*chars[:40], *("".join(rng.sample(chars, 2)) for _ in range(60)), "子", "兴", "阳锋", "马懿"]:
-            assert make(surname, given) == pinyin_initials(surname + given), surname + given
+        for gn in [*chars[:40], *("".join(rng.sample(chars, 2)) for _ in range(60)), "子", "兴", "阳锋", "马懿"]:
+            assert make(surname, gn) == pinyin_initials(surname + gn), surname + gn
