@@ -93,7 +93,8 @@ def bench_args(parser):
 
 def _partial(out: dict) -> None:
     """Each phase's figures as soon as they are measured (stderr), so a run cut short by `timeout` still reports."""
-    print("bench partial: " + json.dumps(out, ensure_ascii=False), file=sys.stderr, flush=True)
+    now = {"loadavg_now": [round(x, 2) for x in os.getloadavg()], "cpu_total": round(time.process_time(), 1)}
+    print("bench partial: " + json.dumps({**out, **now}, ensure_ascii=False), file=sys.stderr, flush=True)
 
 
 def _reset_peak_rss() -> bool:
@@ -216,7 +217,8 @@ def bench_handle(options, stdout):
     from fangkong.residents.models import Household, Person
     from fangkong.residents.seed import seed_city
 
-    out: dict = {"database": connection.vendor, "persons": options["persons"]}
+    out: dict = {"database": connection.vendor, "persons": options["persons"],
+                 "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
     from django.core.management import call_command
 
     if not Area.objects.exists():
@@ -301,9 +303,10 @@ def bench_handle(options, stdout):
         gc.collect()
         reset = _reset_peak_rss()
         before = _rss_mb("VmRSS")
-        t = time.perf_counter()
+        t, cpu0 = time.perf_counter(), time.process_time()
         _path, rows = persons_export(actor=user, area=city, path=xpath)  # keyset chunks + XlsxStreamWriter
-        out["export"] = {"rows": rows, "seconds": round(time.perf_counter() - t, 2), "rss_before_mb": before,
+        out["export"] = {"rows": rows, "seconds": round(time.perf_counter() - t, 2),
+                         "cpu_seconds": round(time.process_time() - cpu0, 2), "rss_before_mb": before,
                          "peak_rss_mb": _rss_mb("VmHWM"), "peak_is_export_only": reset,
                          "file_mb": round(os.path.getsize(xpath) / 2**20, 1)}
         os.unlink(xpath)
@@ -311,6 +314,7 @@ def bench_handle(options, stdout):
     if options.get("baseline_last"):
         out["raw_executemany_seconds"] = round(_baseline_insert(), 2)
         _partial(out)
+    out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     stdout.write(json.dumps(out, ensure_ascii=False))
 
 
