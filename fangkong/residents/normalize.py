@@ -380,21 +380,33 @@ class InitialsMaker:
         from pypinyin.constants import PHRASES_DICT
 
         self.phrases = PHRASES_DICT
-        self.given: dict[str, tuple[bool, str]] = {}
+        self.given: dict[str, tuple[bool, str, str]] = {}
+        self.surnames: dict[str, tuple[bool, str]] = {}
+        self.spans: dict[str, bool] = {}
 
     def char(self, c: str) -> str:
         return _join(list(_char_syllable(c, True)))
 
     def __call__(self, surname: str, given: str) -> str:
-        if surname in _SINGLE_SURNAMES:
-            return _SINGLE_SURNAMES[surname][0] + _join(list(_given_syllables(given, True)))
         g = self.given.get(given)
         if g is None:
-            g = self.given[given] = (_has_phrase(given), "".join(self.char(c) for c in given))
-        name = surname + given
-        if g[0] or name[:2] in _COMPOUND_SURNAMES or any(name[: j + 1] in self.phrases for j in range(1, len(name))):
-            return pinyin_initials(name)
-        return self.char(surname) + g[1]
+            g = self.given[given] = (_has_phrase(given) or len(given) > 2, "".join(self.char(c) for c in given),
+                                     _join(list(_given_syllables(given, True))))
+        s = self.surnames.get(surname)
+        if s is None:
+            known = surname in _SINGLE_SURNAMES
+            s = self.surnames[surname] = (known, _SINGLE_SURNAMES[surname][0] if known else self.char(surname))
+        if s[0]:
+            return s[1] + g[2]  # a known surname is read on its own, then the given name
+        if g[0]:
+            return pinyin_initials(surname + given)
+        pair = surname + given[:1]
+        span = self.spans.get(pair)
+        if span is None:  # a compound surname or a phrase starting at the surname: read as pypinyin would
+            span = self.spans[pair] = pair in _COMPOUND_SURNAMES or pair in self.phrases
+        if span or (len(given) == 2 and surname + given in self.phrases):
+            return pinyin_initials(surname + given)
+        return s[1] + g[1]  # character by character
 
 
 @functools.lru_cache(maxsize=65536)
