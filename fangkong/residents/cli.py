@@ -311,6 +311,21 @@ def bench_handle(options, stdout):
                          "file_mb": round(os.path.getsize(xpath) / 2**20, 1)}
         os.unlink(xpath)
         _partial(out)
+        # the same export as an operator runs it (`fangkong export residents`): a fresh process, whose peak RSS is
+        # the export's alone (this process still holds the seed's and the import's freed-but-kept heap)
+        import subprocess
+
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "fangkong", "export", "residents", "--area", city.code,
+                               "--as", user.username, "-o", xpath], capture_output=True, text=True, check=False)
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out["export_process"] = {"returncode": proc.returncode, "seconds": round(time.perf_counter() - t, 2),
+                                 "cpu_seconds": round(child.ru_utime + child.ru_stime, 2),
+                                 "peak_rss_mb": round(child.ru_maxrss / 1024, 1),
+                                 "summary": (proc.stdout.strip().splitlines() or [""])[-1][:300]}
+        if os.path.exists(xpath):
+            os.unlink(xpath)
+        _partial(out)
     if options.get("baseline_last"):
         out["raw_executemany_seconds"] = round(_baseline_insert(), 2)
         _partial(out)
