@@ -73,8 +73,16 @@ def export_handle(options, stdout):
         require_any(actor, "residents.export")
     except ServiceError as exc:
         raise CommandError(exc.message) from None
+    from django.conf import settings
+
+    # no per-query log (DEBUG=1 in a dev shell): it kept every chunk query's SQL — 382 MB instead of 99 MB
+    # for 2,100,000 rows on PostgreSQL
+    debug, settings.DEBUG = settings.DEBUG, False
     t0 = time.perf_counter()
-    path, n = persons_export(actor=actor, area=area, path=options["output"])
+    try:
+        path, n = persons_export(actor=actor, area=area, path=options["output"])
+    finally:
+        settings.DEBUG = debug
     stdout.write(json.dumps({"rows": n, "path": path, "seconds": round(time.perf_counter() - t0, 2),
                              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
                             ensure_ascii=False))
