@@ -370,6 +370,45 @@ def _join(parts: list[str]) -> str:
     return _LATIN_KEEP_RE.sub("", "".join(parts).lower())
 
 
+class InitialsMaker:
+    """``pinyin_initials(surname + given)`` for a one-character CJK surname and a 1–2 character CJK given name,
+    without a cache per full name (the synthetic city has millions of distinct names): the same decisions as
+    `_syllables` (a known surname read on its own; else the whole name read character by character unless a
+    pypinyin phrase lies inside it), from per-character and per-given-name caches."""
+
+    def __init__(self):
+        from pypinyin.constants import PHRASES_DICT
+
+        self.phrases = PHRASES_DICT
+        self.given: dict[str, tuple[bool, str, str]] = {}
+        self.surnames: dict[str, tuple[bool, str]] = {}
+        self.spans: dict[str, bool] = {}
+
+    def char(self, c: str) -> str:
+        return _join(list(_char_syllable(c, True)))
+
+    def __call__(self, surname: str, given: str) -> str:
+        g = self.given.get(given)
+        if g is None:
+            g = self.given[given] = (_has_phrase(given) or len(given) > 2, "".join(self.char(c) for c in given),
+                                     _join(list(_given_syllables(given, True))))
+        s = self.surnames.get(surname)
+        if s is None:
+            known = surname in _SINGLE_SURNAMES
+            s = self.surnames[surname] = (known, _SINGLE_SURNAMES[surname][0] if known else self.char(surname))
+        if s[0]:
+            return s[1] + g[2]  # a known surname is read on its own, then the given name
+        if g[0]:
+            return pinyin_initials(surname + given)
+        pair = surname + given[:1]
+        span = self.spans.get(pair)
+        if span is None:  # a compound surname or a phrase starting at the surname: read as pypinyin would
+            span = self.spans[pair] = pair in _COMPOUND_SURNAMES or pair in self.phrases
+        if span or (len(given) == 2 and surname + given in self.phrases):
+            return pinyin_initials(surname + given)
+        return s[1] + g[1]  # character by character
+
+
 @functools.lru_cache(maxsize=65536)
 def pinyin_initials(name: str) -> str:
     """Lowercase pinyin initials: ``张三`` -> ``zs``, ``买买提·艾力`` ->

@@ -23,7 +23,7 @@ from fangkong.residents import counters
 from fangkong.residents.choices import CareTagKind, Relationship, ResidenceType
 from fangkong.residents.idnumbers import make_citizen_id
 from fangkong.residents.models import CareTag, Household, Person
-from fangkong.residents.normalize import pinyin_initials
+from fangkong.residents.normalize import InitialsMaker
 
 REFERENCE_DATE = dt.date(2022, 6, 1)  # ages are computed against this day so a seed always gives the same city
 BATCH = 20_000
@@ -126,17 +126,15 @@ class NameMaker:
         self.rng = rng
         weights = [max(1, 60 - i) for i in range(len(SURNAMES))]  # 王李张… are the commonest
         self.surnames = rng.choices(SURNAMES, weights=weights, k=4096)
-        self.initials: dict[str, str] = {}
+        self.initials = InitialsMaker()  # = pinyin_initials(name), without a cache of millions of names
 
     def make(self, sex: str) -> tuple[str, str]:
         rng = self.rng
         chars = MALE_CHARS if sex == "M" else FEMALE_CHARS
         given = rng.choice(chars) if rng.random() < 0.3 else rng.choice(chars) + rng.choice(chars)
-        name = self.surnames[rng.getrandbits(12)] + given
-        ini = self.initials.get(name)
-        if ini is None:
-            ini = self.initials[name] = pinyin_initials(name)[:30]
-        return name, ini
+        surname = self.surnames[rng.getrandbits(12)]
+        name = surname + given
+        return name, self.initials(surname, given)[:30]
 
 
 class IdMaker:

@@ -263,3 +263,16 @@ def test_pinyin_is_cached():
     assert info.hits >= 1
     assert info.maxsize == 65536
     assert pinyin_full.cache_info().maxsize == 65536
+
+
+def test_initials_maker_equals_pinyin_initials_on_seed_names():
+    import random
+
+    from fangkong.residents.normalize import InitialsMaker, pinyin_initials
+    from fangkong.residents.seed import FEMALE_CHARS, MALE_CHARS, SURNAMES
+
+    make, rng = InitialsMaker(), random.Random(1)
+    chars = MALE_CHARS + FEMALE_CHARS
+    for surname in [*SURNAMES, "单", "曾", "欧", "司", "王"]:
+        for gn in [*chars[:40], *("".join(rng.sample(chars, 2)) for _ in range(60)), "子", "兴", "阳锋", "马懿"]:
+            assert make(surname, gn) == pinyin_initials(surname + gn), surname + gn
