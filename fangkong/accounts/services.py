@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import ApiToken, RoleAssignment, User
 from fangkong.accounts.roles import GRANTABLE, Role
@@ -35,16 +36,16 @@ _token_cache: dict[str, tuple[float, User]] = {}
 def _check_grant(actor, role: str, area: Area) -> None:
     """The actor must manage accounts over `area` and hold a role there that may grant `role`."""
     if role not in Role.values:
-        raise ServiceError("未知角色。", code="bad_role", field="role")
+        raise ServiceError(_("未知角色。"), code="bad_role", field="role")
     authorize(actor, MANAGE, area.path)
     allowed = set()
     for assignment in actor_assignments(actor):
         if area.path.startswith(assignment.area.path):
             allowed |= GRANTABLE.get(assignment.role, frozenset())
     if role not in allowed:
-        raise ServiceError("您不能授予该角色。", code="role_not_grantable", field="role")
+        raise ServiceError(_("您不能授予该角色。"), code="role_not_grantable", field="role")
     if area.is_retired:
-        raise ServiceError("该区域已撤销。", code="retired")
+        raise ServiceError(_("该区域已撤销。"), code="retired")
 
 
 @transaction.atomic
@@ -55,13 +56,13 @@ def user_create(
     """Create a user with a first role assignment inside the actor's area (actor=None: operator CLI)."""
     username = (username or "").strip()
     if not username:
-        raise ServiceError("请填写用户名。", code="required", field="username")
+        raise ServiceError(_("请填写用户名。"), code="required", field="username")
     if actor is not None:
         _check_grant(actor, role, area)
     elif role not in Role.values:
-        raise ServiceError("未知角色。", code="bad_role", field="role")
+        raise ServiceError(_("未知角色。"), code="bad_role", field="role")
     if User.objects.filter(username__iexact=username).exists():
-        raise ServiceError("用户名已存在。", code="duplicate", field="username")
+        raise ServiceError(_("用户名已存在。"), code="duplicate", field="username")
     if validate:
         try:
             validate_password(password)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.areas.choices import CODED_LEVELS, KINDS_BY_LEVEL, LEVEL_DEPTH, Kind, Level, child_level
 from fangkong.areas.models import Area, AreaAlias
@@ -117,17 +118,17 @@ def _next_code(parent: Area, kind: str) -> str:
         if kind == Kind.VILLAGE:
             seq = locked.next_village_seq + 1
             if seq > 399:
-                raise ServiceError("该乡镇的村代码已用完。", code="codes_exhausted")
+                raise ServiceError(_("该乡镇的村代码已用完。"), code="codes_exhausted")
             Area.objects.filter(pk=parent.pk).update(next_village_seq=seq)
         else:
             seq = locked.next_child_seq + 1
             if seq > 199:
-                raise ServiceError("该街道的社区代码已用完。", code="codes_exhausted")
+                raise ServiceError(_("该街道的社区代码已用完。"), code="codes_exhausted")
             Area.objects.filter(pk=parent.pk).update(next_child_seq=seq)
         return parent.code[:9] + f"{seq:03d}"
     seq = locked.next_child_seq + 1
     if seq > 999:
-        raise ServiceError("下级代码已用完。", code="codes_exhausted")
+        raise ServiceError(_("下级代码已用完。"), code="codes_exhausted")
     Area.objects.filter(pk=parent.pk).update(next_child_seq=seq)
     return parent.code + f"{seq:03d}"
 
@@ -135,9 +136,9 @@ def _next_code(parent: Area, kind: str) -> str:
 def _check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ServiceError("请填写名称。", code="required", field="name")
+        raise ServiceError(_("请填写名称。"), code="required", field="name")
     if len(name) > 100:
-        raise ServiceError("名称太长（最多100字）。", code="too_long", field="name")
+        raise ServiceError(_("名称太长（最多100字）。"), code="too_long", field="name")
     return name
 
 
@@ -146,17 +147,17 @@ def area_create(*, actor, parent: Area, name: str, kind: str | None = None, reas
     """Create a node below the town level (community and lower) under `parent`."""
     authorize(actor, MANAGE, parent.path)
     if parent.is_retired:
-        raise ServiceError("上级区域已撤销。", code="parent_retired")
+        raise ServiceError(_("上级区域已撤销。"), code="parent_retired")
     level = child_level(parent.level)
     if level is None or level in CODED_LEVELS:
-        raise ServiceError("该层级不能在此新建下级。", code="bad_level")
+        raise ServiceError(_("该层级不能在此新建下级。"), code="bad_level")
     kinds = KINDS_BY_LEVEL[level]
     kind = kind or kinds[0]
     if kind not in kinds:
-        raise ServiceError("类型不适用于该层级。", code="bad_kind", field="kind")
+        raise ServiceError(_("类型不适用于该层级。"), code="bad_kind", field="kind")
     name = _check_name(name)
     if Area.objects.filter(parent=parent, name=name, retired_at__isnull=True).exists():
-        raise ServiceError(f"“{parent.name}”下已有同名的“{name}”。", code="duplicate", field="name")
+        raise ServiceError(_("“%(parent)s”下已有同名的“%(name)s”。") % {"parent": parent.name, "name": name}, code="duplicate", field="name")
     code = _next_code(parent, kind)
     area = Area.objects.create(
         code=code, name=name, level=level, kind=kind, parent=parent, path=make_path(parent, code),
@@ -172,9 +173,9 @@ def _editable(actor, area: Area) -> None:
     # Authorise on the node's parent: managing a node is managing its parent's children.
     authorize(actor, MANAGE, area.parent.path if area.parent else None)
     if area.is_coded:
-        raise ServiceError("官方区划（市、区县、街道乡镇）不能在此修改。", code="coded_level")
+        raise ServiceError(_("官方区划（市、区县、街道乡镇）不能在此修改。"), code="coded_level")
     if area.is_retired:
-        raise ServiceError("该区域已撤销。", code="retired")
+        raise ServiceError(_("该区域已撤销。"), code="retired")
 
 
 @transaction.atomic
@@ -184,7 +185,7 @@ def area_rename(*, actor, area: Area, name: str, keep_alias: bool = True, reason
     if name == area.name:
         return area
     if Area.objects.filter(parent_id=area.parent_id, name=name, retired_at__isnull=True).exclude(pk=area.pk).exists():
-        raise ServiceError(f"已有同名的“{name}”。", code="duplicate", field="name")
+        raise ServiceError(_("已有同名的“%(name)s”。") % {"name": name}, code="duplicate", field="name")
     before = snapshot(area, ["name"])
     if keep_alias:
         AreaAlias.objects.get_or_create(area=area, name=area.name, defaults={"note": "旧名称"})
@@ -200,11 +201,11 @@ def area_move(*, actor, area: Area, new_parent: Area, reason: str = "") -> Area:
     _editable(actor, area)
     authorize(actor, MANAGE, new_parent.path)
     if new_parent.is_retired:
-        raise ServiceError("目标上级已撤销。", code="parent_retired")
+        raise ServiceError(_("目标上级已撤销。"), code="parent_retired")
     if new_parent.level != area.parent.level:
-        raise ServiceError("只能移动到同一层级的上级下面。", code="bad_level")
+        raise ServiceError(_("只能移动到同一层级的上级下面。"), code="bad_level")
     if new_parent.path.startswith(area.path):
-        raise ServiceError("不能移动到自己的下级。", code="cycle")
+        raise ServiceError(_("不能移动到自己的下级。"), code="cycle")
     if new_parent.pk == area.parent_id:
         return area
     old_path = area.path
@@ -233,11 +234,11 @@ def area_retire(*, actor, area: Area, reason: str) -> Area:
     """Retire a node with no active children. Its code stays taken forever."""
     _editable(actor, area)
     if not (reason or "").strip():
-        raise ServiceError("撤销区域需要填写理由。", code="reason_required", field="reason")
+        raise ServiceError(_("撤销区域需要填写理由。"), code="reason_required", field="reason")
     if area.children.filter(retired_at__isnull=True).exists():
-        raise ServiceError("请先撤销或移走该区域的下级。", code="has_children")
+        raise ServiceError(_("请先撤销或移走该区域的下级。"), code="has_children")
     if area.assignments.exists():
-        raise ServiceError("仍有人员分配在该区域，请先调整分配。", code="has_assignments")
+        raise ServiceError(_("仍有人员分配在该区域，请先调整分配。"), code="has_assignments")
     area.retired_at = timezone.now()
     area.save(update_fields=["retired_at", "updated_at"])
     event_record(actor=actor, action="area.retire", obj=area, after={"retired_at": area.retired_at}, reason=reason)
@@ -249,7 +250,7 @@ def area_alias_add(*, actor, area: Area, name: str, note: str = "") -> AreaAlias
     authorize(actor, MANAGE, area.path)
     name = _check_name(name)
     if name == area.name:
-        raise ServiceError("别名与名称相同。", code="same_as_name", field="name")
+        raise ServiceError(_("别名与名称相同。"), code="same_as_name", field="name")
     alias, created = AreaAlias.objects.get_or_create(area=area, name=name, defaults={"note": note})
     if created:
         event_record(actor=actor, action="area.alias_add", obj=area, after={"alias": name, "note": note})

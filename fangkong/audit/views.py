@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from fangkong.areas.selectors import area_get
 from fangkong.audit import selectors
@@ -21,7 +22,7 @@ def _filters(request) -> tuple[dict, dict, str]:
         try:
             filters["area_path"] = area_get(request.user, g["area"].strip(), action=selectors.VIEW).path
         except NotFound:
-            error = "找不到该区域，或它不在您的辖区内。"
+            error = _("找不到该区域，或它不在您的辖区内。")
             filters["area_path"] = "/-/"
     for key in ("actor_name", "action", "object_id"):
         if g.get(key):
@@ -31,7 +32,7 @@ def _filters(request) -> tuple[dict, dict, str]:
             try:
                 filters[key] = dt.date.fromisoformat(g[key])
             except ValueError:
-                error = "日期格式应为 YYYY-MM-DD。"
+                error = _("日期格式应为 YYYY-MM-DD。")
     return filters, {k: g.get(k, "") for k in ("area", "actor_name", "action", "object_id", "since", "until")}, error
 
 
