@@ -142,17 +142,9 @@ class TaskOut(Schema):
 
 
 def task_out(t) -> dict:
-    ep = t.episode
+    """A task in full: the work-list row plus what was recorded on it."""
     return {
-        "id": t.pk,
-        "episode_id": t.episode_id,
-        "person_name": ep.person.name,
-        "room": ep.room.number if ep.room_id else None,
-        "kind": t.kind,
-        "due_date": t.due_date,
-        "slot": t.slot,
-        "test_day": t.test_day,
-        "state": t.state,
+        **_brief(t),
         "outcome": getattr(t, "outcome", ""),
         "temperature": float(t.temperature) if getattr(t, "temperature", None) is not None else None,
         "symptoms": getattr(t, "symptoms", ""),
