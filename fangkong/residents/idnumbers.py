@@ -24,6 +24,7 @@ import enum
 import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
+from operator import mul as _mul
 
 from django.utils.translation import gettext_noop as N_
 
@@ -238,7 +239,7 @@ def resolve_id_type(value: object) -> str | None:
         return value.value
     if not isinstance(value, str) or not value.strip():
         return None
-    return _TYPE_LOOKUP.get(_type_key(value))
+    return _TYPE_LOOKUP.get(value) or _TYPE_LOOKUP.get(_type_key(value))
 
 
 # --------------------------------------------------------------------------
@@ -281,6 +282,7 @@ def clean_id_text(raw: str) -> str:
 _WEIGHTS: tuple[int, ...] = tuple(pow(2, 17 - k, 11) for k in range(17))
 # sum(a_i * W_i) mod 11 -> check character
 _CHECK_CHARS = "10X98765432"
+_DIGIT_OFFSET = 48 * sum(_WEIGHTS)
 
 #: First two digits of a real province-level division (GB/T 2260), plus
 #: 71 台湾, 81 香港, 82 澳门 and 83 (台湾居民居住证).
@@ -320,9 +322,8 @@ def citizen_id_check_char(first17: str) -> str:
     """The MOD 11-2 check character (``0``-``9`` or ``X``) for 17 digits."""
     if len(first17) != 17 or not _is_ascii_digits(first17):
         raise IdNumberError("bad_format")
-    total = 0
-    for ch, w in zip(first17, _WEIGHTS, strict=True):
-        total += (ord(ch) - 48) * w
+    # bytes of ASCII digits: sum((b - 48) * w) = sum(b * w) - 48 * sum(w), in C (map/operator.mul)
+    total = sum(map(_mul, first17.encode("ascii"), _WEIGHTS)) - _DIGIT_OFFSET
     return _CHECK_CHARS[total % 11]
 
 
@@ -369,7 +370,10 @@ def normalize_citizen_id(raw: str, *, today: date | None = None) -> str:
     ``bad_length``, ``bad_region``, ``bad_birth_date``, ``future_birth_date``
     or ``bad_check_digit``.
     """
-    s = clean_id_text(raw)
+    if isinstance(raw, str) and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in "0123456789X":
+        s = raw  # already canonical (what a scanner sends): nothing to clean
+    else:
+        s = clean_id_text(raw)
     if not s:
         raise IdNumberError("empty")
     if not _ID_CHARS.issuperset(s):
@@ -520,7 +524,10 @@ def normalize_passport(raw: str) -> str:
     foreign passports (5-20 ASCII letters/digits containing at least one
     digit; a word such as ``UNKNOWN`` is not a passport number).
     """
-    s = clean_id_text(raw)
+    if isinstance(raw, str) and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in "0123456789X":
+        s = raw  # already canonical (what a scanner sends): nothing to clean
+    else:
+        s = clean_id_text(raw)
     if not s:
         raise IdNumberError("empty")
     if _CN_PASSPORT_RE.match(s):
@@ -535,7 +542,10 @@ _HK_MACAO_RE = re.compile(r"[HM](?:[0-9]{8}|[0-9]{10})\Z")
 
 def normalize_hk_macao_permit(raw: str) -> str:
     """港澳居民来往内地通行证 (回乡证): H or M + 8 digits (older cards: + 10 digits)."""
-    s = clean_id_text(raw)
+    if isinstance(raw, str) and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in "0123456789X":
+        s = raw  # already canonical (what a scanner sends): nothing to clean
+    else:
+        s = clean_id_text(raw)
     if not s:
         raise IdNumberError("empty")
     if _HK_MACAO_RE.match(s):
@@ -553,7 +563,10 @@ def normalize_taiwan_permit(raw: str) -> str:
     Returns the number uppercase without brackets: ``1234567890(b)`` ->
     ``1234567890B``.
     """
-    s = clean_id_text(raw)
+    if isinstance(raw, str) and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in "0123456789X":
+        s = raw  # already canonical (what a scanner sends): nothing to clean
+    else:
+        s = clean_id_text(raw)
     if not s:
         raise IdNumberError("empty")
     m = _TAIWAN_RE.match(s)

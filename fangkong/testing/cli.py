@@ -123,6 +123,8 @@ def _ensure_city(n_persons: int, per_building: int, log) -> dict:
                     cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values}",  # noqa: S608
                                 [v for r in chunk for v in r])
     log(f"persons: {n_persons - have} in {time.perf_counter() - t0:.1f}s")
+    with connection.cursor() as cur:  # statistics for the planner (autovacuum may be off or behind)
+        cur.execute("ANALYZE")
     return {"city": city, "created": n_persons - have}
 
 
