@@ -137,6 +137,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fangkong.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(env("CONN_MAX_AGE", "60")))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django binds parameters on the client (its cursors never prepare anything); the testing ingest's
+    # own server-binding cursor (testing/services.py `_cursor`) has its fixed statements prepared after
+    # 5 runs on a connection. None would disable that. (Behind PgBouncer in transaction mode, set 0.)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(env("PG_PREPARE_THRESHOLD", "5") or 0) or None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

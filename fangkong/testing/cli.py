@@ -38,6 +38,9 @@ def add_arguments(parser):
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class: sync, gthread")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--dup-rate", type=float, default=0.10)
+    parser.add_argument("--rate", type=int, default=0, metavar="BINDINGS_PER_S",
+                        help="open loop: the terminals together offer this many new bindings per second, each "
+                             "on its own schedule (default 0: closed loop, each posts again as soon as answered)")
     parser.add_argument("--kill", action="store_true", help="SIGKILL the server in the middle of the load")
     parser.add_argument("--micro", type=int, default=0, metavar="N",
                         help="call the WSGI app in-process N times per path (fast path, then Django) and "
@@ -350,7 +353,7 @@ def _http(options, out, log, city, users, tables):
     cfg = {"url": f"http://127.0.0.1:{port}/api/v1/testing/bindings", "token": token, "duration": duration,
            "concurrency": conc, "dup_rate": options["dup_rate"], "round": r.pk, "tables": tables[:50],
            "id_numbers": ids, "prefix": prefix, "sampled_at": (r.starts_at + dt.timedelta(minutes=5)).isoformat(),
-           "grace": 60}
+           "grace": 60, "rate": options["rate"]}
     tmp = tempfile.mkdtemp(prefix="fk-bench-")
     cfg_path, out_path = os.path.join(tmp, "cfg.json"), os.path.join(tmp, "out.json")
     json.dump(cfg, open(cfg_path, "w"))

@@ -6,6 +6,15 @@ have passed; `dup_rate` of the requests are sent a second time (a terminal retry
 answer). Connection errors and 5xx answers (the server being killed) are retried with the same
 payload until acknowledged or `grace` seconds after the end. Writes the acknowledged client_ids and
 the latencies to OUT.json. No Django here.
+
+Two ways to load the server:
+- closed loop (`rate` 0, the default): every terminal posts its next tube as soon as the last one is
+  answered — the server's maximum throughput; the latency is then the queue the terminals build
+  (Little's law: 200 terminals at 300 requests/s wait 0.67 s on average, however fast each request is);
+- open loop (`rate` = bindings per second offered by all terminals together): terminal k posts its
+  n-th tube at a fixed time (staggered start, one tube every `concurrency × 10 / rate` seconds), as
+  a sampling table does at its own pace; the latency is measured from that scheduled time, so a server
+  that falls behind is charged for the wait (no "coordinated omission").
 """
 
 from __future__ import annotations
@@ -39,14 +48,16 @@ def main(config_path: str, out_path: str) -> None:
     latencies: list[float] = []
     acked: list[str] = []
     rng = random.Random(cfg.get("seed", 1))
+    rate = float(cfg.get("rate") or 0)
+    interval = cfg["concurrency"] * 10 / rate if rate else 0.0
 
     def new_client():
         return HTTPClient(url.host, port=url.port, connection_timeout=5, network_timeout=30, concurrency=1)
 
-    def post(holder: list, body: bytes):
+    def post(holder: list, body: bytes, due: float | None = None):
         while time.monotonic() < hard_end:
             client = holder[0]
-            t0 = time.monotonic()
+            t0 = time.monotonic() if due is None else due
             try:
                 resp = client.post(url.request_uri, body=body, headers=headers)
                 data = resp.read()
@@ -71,7 +82,16 @@ def main(config_path: str, out_path: str) -> None:
         holder = [new_client()]
         mine = people[k * per_terminal:(k + 1) * per_terminal]
         n = 0
+        first = start + (k / cfg["concurrency"]) * interval
         while time.monotonic() < end and (n + 1) * 10 <= len(mine):
+            due = None
+            if interval:
+                due = first + n * interval
+                if due >= end:
+                    break
+                wait = due - time.monotonic()
+                if wait > 0:
+                    gevent.sleep(wait)
             tube = f"{cfg['prefix']}{k:03d}{n:05d}"
             items = [{"client_id": f"{tube}-{j}", "round": cfg["round"], "tube": tube, "capacity": 10,
                       "table": cfg["tables"][k % len(cfg["tables"])], "id_type": "citizen_id",
@@ -79,8 +99,8 @@ def main(config_path: str, out_path: str) -> None:
             body = json.dumps({"items": items}).encode()
             sends = 2 if rng.random() < cfg.get("dup_rate", 0.0) else 1
             stats["dup_sent"] += sends - 1
-            for _ in range(sends):
-                results = post(holder, body)
+            for i in range(sends):
+                results = post(holder, body, due if i == 0 else None)
                 if results is None:
                     break
                 for r in results:
@@ -100,7 +120,8 @@ def main(config_path: str, out_path: str) -> None:
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime  # what the load generator itself took from the 2 cores
-    json.dump({"elapsed_s": round(elapsed, 2), **stats, "loadgen_cpu_s": round(cpu, 1),
+    json.dump({"elapsed_s": round(elapsed, 2), "mode": "open loop" if rate else "closed loop",
+               "offered_bindings_per_s": rate or None, **stats, "loadgen_cpu_s": round(cpu, 1),
                "loadgen_cpu_share": round(cpu / elapsed, 2), "p50_ms": pct(0.50), "p99_ms": pct(0.99),
                "max_ms": pct(1.0), "acked": sorted(set(acked))}, open(out_path, "w"))
 

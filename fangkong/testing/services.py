@@ -132,7 +132,7 @@ def _deltas_append(round_id: int, deltas: dict[str, Counter]) -> None:
     table = CoverageDelta._meta.db_table
     cols = ", ".join(COUNTER_FIELDS)
     width = 2 + len(COUNTER_FIELDS)
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
             values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
@@ -572,6 +572,20 @@ def _as_datetime(value) -> dt.datetime:
     return value
 
 
+def _cursor():
+    """A cursor for the ingest's statements. On PostgreSQL one that binds parameters on the server
+    (Django's default binds them on the client, into a new statement text every time): psycopg then
+    prepares a statement it has run five times on a connection, so a terminal's request skips
+    PostgreSQL's parsing and planning of its ~9 fixed statements. Wrapped as Django wraps its own
+    cursors (error translation, query logging under DEBUG)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+
+
 def _in(column: str, values: list, sql_type: str = "bigint") -> tuple[str, list]:
     """`column IN (…)` for a list of values: one array parameter on PostgreSQL (`= ANY(%s::type[])`: a
     statement of fixed text, no client-side splitting of thousands of placeholders), placeholders on
@@ -609,7 +623,7 @@ def _rounds_read(ids: set[int]) -> tuple[dict[int, Round], dict[int, list[RoundA
     rounds: dict[int, Round] = {}
     round_areas: dict[int, list[RoundArea]] = defaultdict(list)
     where, params = _in("ra.round_id", sorted(ids))
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         cur.execute(f"SELECT ra.round_id, ra.area_path, ra.capacity, ra.mode, r.status, r.starts_at, r.ends_at, "  # noqa: S608
                     f"r.infant_age_years, r.area_path FROM {RoundArea._meta.db_table} ra JOIN {Round._meta.db_table} r "
                     f"ON r.id = ra.round_id WHERE {where} ORDER BY ra.area_path DESC", params)
@@ -623,7 +637,7 @@ def _rounds_read(ids: set[int]) -> tuple[dict[int, Round], dict[int, list[RoundA
 
 def _tables_read(ids: set[int]) -> dict[int, _TableInfo]:
     where, params = _in("t.id", sorted(ids))
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         cur.execute(f"SELECT t.id, t.area_path, s.active, s.area_id FROM {Table._meta.db_table} t "  # noqa: S608
                     f"JOIN {Site._meta.db_table} s ON s.id = t.site_id WHERE {where}", params)
         return {pk: _TableInfo(pk, path, bool(active), area_id) for pk, path, active, area_id in cur.fetchall()}
@@ -631,7 +645,7 @@ def _tables_read(ids: set[int]) -> dict[int, _TableInfo]:
 
 def _seen_client_ids(client_ids: list[str]) -> set[str]:
     seen: set[str] = set()
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         for chunk in _chunks(client_ids):
             seen.update(r[0] for r in _select_by_keys(cur, "b.client_id", f"{Binding._meta.db_table} b", "b.client_id",
                                                       chunk, "varchar"))
@@ -650,7 +664,7 @@ def _tubes_lock(live: list[_Item], tables: dict) -> dict[str, Tube]:
     cols = ("barcode", "round_id", "capacity", "table_id", "area_path", "status", "count", "opened_at", "result")
     tail = ("ON CONFLICT (barcode) DO UPDATE SET barcode = excluded.barcode "
             "RETURNING id, barcode, round_id, capacity, status, count, result, area_path")
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         for chunk in _chunks(barcodes, 1000):
             rows = []
             for b in chunk:
@@ -678,7 +692,7 @@ def _tubes_add(tubes: dict, per_tube: Counter, now: dt.datetime) -> None:
     sets = (f"SET count = {table}.count + d.n, "
             f"status = CASE WHEN {table}.count + d.n >= {table}.capacity THEN %s ELSE {table}.status END, "
             f"closed_at = CASE WHEN {table}.count + d.n >= {table}.capacity THEN %s ELSE {table}.closed_at END")
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         for chunk in _chunks(pairs, 5000):
             if connection.vendor == "postgresql":
                 cur.execute(f"UPDATE {table} {sets} FROM unnest(%s::bigint[], %s::integer[]) AS d(tid, n) "  # noqa: S608
@@ -702,7 +716,7 @@ def _resolve_persons(actor, items: list[_Item], results: list, tables: dict) -> 
     one_round = next(iter(round_ids)) if len(round_ids) == 1 else None
     exempt: set[int] = set()
     person_table, exemption_table = Person._meta.db_table, RoundExemption._meta.db_table
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         for id_type, numbers in by_type.items():
             for chunk in _chunks(sorted(numbers)):
                 if one_round is not None:  # the exemption fixed at opening, in the same query
@@ -754,7 +768,7 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
     out: list[tuple] = []
     if not rows:
         return out
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
             from psycopg.errors import UniqueViolation
 
@@ -829,7 +843,7 @@ def _samples_existing(keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
     for rid, pid in keys:
         by_round[rid].append(pid)
     found: set[tuple[int, int]] = set()
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         for rid, pids in by_round.items():
             for chunk in _chunks(sorted(pids)):
                 rows = _select_by_keys(cur, "s.person_id", f"{RoundSample._meta.db_table} s", "s.person_id", chunk,
