@@ -26,7 +26,7 @@ from django.utils import timezone
 from fangkong.areas.models import Area
 from fangkong.audit.services import event_build, event_record, events_record_bulk
 from fangkong.core.errors import NotFound, ServiceError
-from fangkong.core.scoping import authorize, can, path_range, scope
+from fangkong.core.scoping import assignment_paths, authorize, can, path_range, scope
 from fangkong.residents.idnumbers import IdNumberError, IdType, normalize_id
 from fangkong.residents.models import Person
 from fangkong.testing import rules
@@ -1006,10 +1006,7 @@ def results_ingest(*, actor, items: Sequence[dict], now: dt.datetime | None = No
             out.append({"tube": barcode, "_result": result})
     with transaction.atomic():
         barcodes = sorted({o["tube"] for o in out if "_result" in o})
-        tubes: dict[str, Tube] = {}
-        for start in range(0, len(barcodes), 5000):
-            tubes.update((t.barcode, t) for t in scope(Tube.objects.select_for_update(), actor, LAB)
-                         .filter(barcode__in=barcodes[start:start + 5000]).order_by("barcode"))
+        tubes = _tubes_for_results(actor, barcodes)
         fresh: dict[str, list[Tube]] = defaultdict(list)
         for i, o in enumerate(out):
             if "_result" not in o:
@@ -1031,6 +1028,24 @@ def results_ingest(*, actor, items: Sequence[dict], now: dt.datetime | None = No
         if fresh:
             _apply_results(actor, fresh, now)
     return out
+
+
+def _tubes_for_results(actor, barcodes: list[str]) -> dict[str, Tube]:
+    """The tubes of these barcodes inside the lab's scope, locked in barcode order (plain SQL: the ORM
+    took longer to build 5,000 tubes than the database took to find them)."""
+    roots = assignment_paths(actor, LAB)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: the write lock is whole
+    tubes: dict[str, Tube] = {}
+    with _cursor() as cur:
+        for part in _chunks(barcodes, 5000):
+            where, params = _in("barcode", part, "varchar")
+            cur.execute(f"SELECT id, barcode, round_id, capacity, count, result, area_path, status, table_id "  # noqa: S608
+                        f"FROM {Tube._meta.db_table} WHERE {where} ORDER BY barcode{lock}", params)
+            for pk, barcode, round_id, capacity, count, result, path, status, table_id in cur.fetchall():
+                if any(path.startswith(root) for root in roots):
+                    tubes[barcode] = Tube(pk=pk, barcode=barcode, round_id=round_id, capacity=capacity, count=count,
+                                          result=result, area_path=path, status=status, table_id=table_id)
+    return tubes
 
 
 def _apply_results(actor, fresh: dict[str, list[Tube]], now: dt.datetime) -> None:
