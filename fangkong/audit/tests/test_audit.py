@@ -69,3 +69,29 @@ def test_audit_pages_filter_by_area(client, world):
     assert "Z的网格" not in page.content.decode()
     page = client.get("/audit/events/", {"area": world.street2.code})
     assert "Z的网格" in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [3, 600])
+def test_bulk_events_are_stored_as_built(world, n):
+    """events_record_bulk (COPY on PostgreSQL from COPY_FROM events) stores exactly what was built,
+    JSON, addresses and request ids included."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fangkong.audit.services import COPY_FROM, event_build, events_record_bulk
+
+    assert 3 < COPY_FROM <= 600  # the two cases fall on both sides of the threshold
+    at = timezone.now() - dt.timedelta(minutes=1)
+    with context.bound(ip="10.1.2.3", rid="bulk-rid"):
+        built = [event_build(actor=world.hq, action="bulk.test", object_type="testing.tube", object_id=i,
+                             object_repr=f"T{i}", area_path=world.unit_x.path, after={"i": i, "text": "阴性"},
+                             reason="批量", at=at) for i in range(n)]
+    events_record_bulk(built)
+    stored = list(Event.objects.filter(action="bulk.test").order_by("id"))
+    assert len(stored) == n
+    for e, b in zip(stored, built, strict=True):
+        assert (e.actor_id, e.object_id, e.object_repr, e.area_path, e.after, e.reason, e.at) == (
+            b.actor_id, str(b.object_id), b.object_repr, b.area_path, b.after, b.reason, b.at)
+        assert (e.client_ip, e.request_id) == ("10.1.2.3", "bulk-rid")
