@@ -32,6 +32,9 @@ def add_arguments(parser):
     parser.add_argument("--per-building", type=int, default=100)
     parser.add_argument("--batch", type=int, default=5000, help="bindings per service call in the bulk path")
     parser.add_argument("--skip-bulk", action="store_true", help="only the HTTP part")
+    parser.add_argument("--callers", type=int, default=1,
+                        help="bulk path: this many processes call the service at once, each with its own batches "
+                             "(one per core uses the database and Python side by side)")
     parser.add_argument("--http", type=int, default=0, metavar="SECONDS", help="HTTP load for this many seconds")
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -234,7 +237,11 @@ def _bulk(options, out, log, city, users, tables):
     # The service's bulk path.
     t_svc = 0.0
     statuses: Counter = Counter()
-    for start in range(0, n, options["batch"]):
+    starts = list(range(0, n, options["batch"]))
+    if options["callers"] > 1:
+        t_svc, statuses = _bulk_parallel(options["callers"], starts, lambda s: items_for(s, min(n, s + options["batch"])),
+                                         sampler, log)
+    for start in starts if options["callers"] <= 1 else []:
         items = items_for(start, min(n, start + options["batch"]))
         t0 = time.perf_counter()
         res = services.bindings_ingest(actor=sampler, items=items)
@@ -242,7 +249,8 @@ def _bulk(options, out, log, city, users, tables):
         statuses.update(x["status"] for x in res)
         if start // options["batch"] % 40 == 0:
             log(f"  ingest {start + len(items)}/{n}: {(start + len(items)) / t_svc:.0f}/s")
-    out["bulk_ingest"] = {"bindings": n, "seconds": round(t_svc, 2), "per_second": round(n / t_svc),
+    out["bulk_ingest"] = {"bindings": n, "callers": options["callers"], "batch": options["batch"],
+                          "seconds": round(t_svc, 2), "per_second": round(n / t_svc),
                           "raw_insert_seconds": round(t_raw, 2), "raw_per_second": round(n / t_raw),
                           "service_over_raw_time": round(t_svc / t_raw, 2), "statuses": dict(statuses)}
     log(json.dumps(out["bulk_ingest"]))
@@ -287,6 +295,42 @@ def _bulk(options, out, log, city, users, tables):
     out["recalls_created"] = Recall.objects.filter(tube__barcode=last).count()
     totals = selectors.coverage_totals(r, city)
     out["city_after_results"] = {k: totals[k] for k in ("tested", "pending", "negative", "pool_positive")}
+
+
+def _bulk_parallel(callers: int, starts: list[int], items_for, actor, log) -> tuple[float, Counter]:
+    """`callers` forked processes, each calling `bindings_ingest` on every `callers`-th batch (its own
+    database connection); the wall time from the first call to the last answer."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from fangkong.testing import services
+
+    def work(k: int, queue) -> None:
+        connections.close_all()  # the parent's socket is not ours: open a new connection
+        got: Counter = Counter()
+        for start in starts[k::callers]:
+            got.update(x["status"] for x in services.bindings_ingest(actor=actor, items=items_for(start)))
+        connections.close_all()
+        queue.put(dict(got))
+
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    t0 = time.perf_counter()
+    procs = [ctx.Process(target=work, args=(k, queue)) for k in range(callers)]
+    for proc in procs:
+        proc.start()
+    statuses: Counter = Counter()
+    for _ in procs:
+        statuses.update(queue.get())
+    for proc in procs:
+        proc.join()
+    wall = time.perf_counter() - t0
+    if any(proc.exitcode for proc in procs):
+        raise RuntimeError(f"a caller failed: exit codes {[proc.exitcode for proc in procs]}")
+    log(f"  ingest with {callers} callers: {sum(statuses.values())} in {wall:.1f}s")
+    return wall, statuses
 
 
 def _free_port():

@@ -526,18 +526,23 @@ def _ingest(actor, parsed: list[_Item], results: list, now: dt.datetime) -> None
         return
     batch = uuid.uuid4().hex
     inserted = _insert_bindings(accepted_items, tubes, batch, now)
-    mine = [it for it in accepted_items if it.client_id in inserted]
-    for it in accepted_items:
-        if it.client_id not in inserted:
-            results[it.index] = _result(it.client_id, "duplicate")
+    if len(inserted) == len(accepted_items):  # the usual case: nothing inserted meanwhile by a retry
+        mine = accepted_items
+    else:
+        mine = [it for it in accepted_items if it.client_id in inserted]
+        for it in accepted_items:
+            if it.client_id not in inserted:
+                results[it.index] = _result(it.client_id, "duplicate")
     if not mine:
         return
     repeats = _record_samples(mine, tubes, rounds, round_areas)
     per_tube = Counter(it.tube for it in mine)
     _tubes_add(tubes, per_tube, now)
     for it in mine:
-        flags = [f for f, on in (("repeat", it.client_id in repeats), ("walk_in", it.walk_in)) if on]
-        results[it.index] = {**_result(it.client_id, "accepted"), **({"flags": flags} if flags else {})}
+        out = {"client_id": it.client_id, "status": "accepted", "reason": ""}
+        if it.walk_in or (repeats and it.client_id in repeats):
+            out["flags"] = [f for f, on in (("repeat", it.client_id in repeats), ("walk_in", it.walk_in)) if on]
+        results[it.index] = out
     table = tables[mine[0].table_id]
     event_record(actor=actor, action="bindings.ingest", object_type="testing.tube",
                  object_id=min(per_tube), object_repr=",".join(sorted(per_tube))[:200],
@@ -586,13 +591,34 @@ def _cursor():
     return connection._prepare_cursor(psycopg.Cursor(connection.connection))
 
 
+def _pg_array(values: Sequence) -> str:
+    """A PostgreSQL array literal for a list of ints, strings, datetimes, dates, booleans or None, to be
+    cast by the statement (`%s::bigint[]`). psycopg's list adapter is Python code per element; this is a
+    join. Strings are always quoted, with backslash and double quote escaped."""
+    out = []
+    for v in values:
+        if v is None:
+            out.append("NULL")
+        elif v is True:
+            out.append("t")
+        elif v is False:
+            out.append("f")
+        elif type(v) is int:
+            out.append(str(v))
+        elif isinstance(v, (dt.date, dt.datetime)):
+            out.append('"' + v.isoformat() + '"')
+        else:
+            out.append('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(out) + "}"
+
+
 def _in(column: str, values: list, sql_type: str = "bigint") -> tuple[str, list]:
     """`column IN (…)` for a list of values: one array parameter on PostgreSQL (`= ANY(%s::type[])`: a
     statement of fixed text, no client-side splitting of thousands of placeholders), placeholders on
     SQLite. The array must have the column's type: against `int4[]` a `bigint` column is compared
     element by element (5,000 ids: 470 ms instead of 8 ms)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::{sql_type}[])", [list(values)]
+        return f"{column} = ANY(%s::{sql_type}[])", [_pg_array(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
@@ -606,7 +632,7 @@ def _select_by_keys(cur, select: str, source: str, key: str, values: list, sql_t
     cond = f"{where} AND " if where else ""
     if connection.vendor == "postgresql":
         cur.execute(f"SELECT x.* FROM unnest(%s::{sql_type}[]) AS u(k) CROSS JOIN LATERAL "  # noqa: S608
-                    f"(SELECT {select} FROM {source} WHERE {cond}{key} = u.k LIMIT 1) AS x", [list(values), *params])
+                    f"(SELECT {select} FROM {source} WHERE {cond}{key} = u.k LIMIT 1) AS x", [_pg_array(values), *params])
     else:
         cur.execute(f"SELECT {select} FROM {source} WHERE {cond}{key} IN ({', '.join(['%s'] * len(values))})",  # noqa: S608
                     [*params, *values])
@@ -674,7 +700,7 @@ def _tubes_lock(live: list[_Item], tables: dict) -> dict[str, Tube]:
             if connection.vendor == "postgresql":  # unnest keeps the barcode order: rows are locked in that order
                 arrays = ", ".join(f"%s::{c}[]" for c in _column_casts(table, cols))
                 cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}) {tail}",  # noqa: S608
-                            [list(c) for c in zip(*rows, strict=True)])
+                            [_pg_array(c) for c in zip(*rows, strict=True)])
             else:
                 values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
                 cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES {values} {tail}",  # noqa: S608
@@ -697,7 +723,7 @@ def _tubes_add(tubes: dict, per_tube: Counter, now: dt.datetime) -> None:
             if connection.vendor == "postgresql":
                 cur.execute(f"UPDATE {table} {sets} FROM unnest(%s::bigint[], %s::integer[]) AS d(tid, n) "  # noqa: S608
                             f"WHERE {table}.id = d.tid",
-                            [TubeStatus.CLOSED, now, [p for p, _ in chunk], [n for _, n in chunk]])
+                            [TubeStatus.CLOSED, now, _pg_array([p for p, _ in chunk]), _pg_array([n for _, n in chunk])])
             else:
                 values = ", ".join(["(%s, %s)"] * len(chunk))
                 cur.execute(f"UPDATE {table} {sets} FROM (SELECT column1 AS tid, column2 AS n FROM (VALUES {values})) "  # noqa: S608
@@ -774,10 +800,20 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
 
             keys = [cols.index(c.strip()) for c in returning.split(",")]
             sid = transaction.savepoint()
+            text: dict = {}  # a batch's rows share a few moments: format each once (psycopg's is slow)
+
+            def cell(v):
+                if type(v) is not dt.datetime:
+                    return v
+                t = text.get(v)
+                if t is None:
+                    t = text[v] = v.isoformat()
+                return t
+
             try:
                 with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row(row)
+                        copy.write_row([cell(v) for v in row])
             except UniqueViolation:
                 transaction.savepoint_rollback(sid)
             else:
@@ -800,7 +836,7 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
             casts = _column_casts(table, cols)
             arrays = ", ".join(f"%s::{c}[]" for c in casts)
             cur.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
-                        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}", [list(c) for c in zip(*rows, strict=True)])
+                        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}", [_pg_array(c) for c in zip(*rows, strict=True)])
             return cur.fetchall()
         width = len(cols)
         for start in range(0, len(rows), 1000):
@@ -866,34 +902,41 @@ def _record_samples(items: list[_Item], tubes: dict, rounds: dict, round_areas: 
 
     cutoffs = {rid: rules.infant_cutoff(timezone.localdate(r.starts_at), r.infant_age_years)
                for rid, r in rounds.items()}
-    memo: dict[int, bool] = {}
-
-    def counted(it: _Item) -> bool:
-        key = id(it)
-        if key not in memo:
-            inside = any(it.person_path.startswith(a.area_path) for a in round_areas[it.round_id])
-            infant = it.birth_date is not None and it.birth_date > cutoffs[it.round_id]
-            memo[key] = inside and not infant and (it.round_id, it.person_id) not in exempt
-        return memo[key]
+    inside: dict[tuple[int, str], bool] = {}  # (round, person's area) → inside the round's areas
+    counted: dict[tuple[int, int], bool] = {}
+    for key, it in first.items():
+        where = (it.round_id, it.person_path)
+        ok = inside.get(where)
+        if ok is None:
+            ok = inside[where] = any(it.person_path.startswith(a.area_path) for a in round_areas[it.round_id])
+        counted[key] = (ok and not (it.birth_date is not None and it.birth_date > cutoffs[it.round_id])
+                        and key not in exempt)
 
     existing = _samples_existing(list(first)) if len(first) >= COPY_FROM else set()
-    rows = [(it.round_id, it.person_id, it.person_path, tubes[it.tube].pk, PersonState.PENDING, counted(it),
+    rows = [(it.round_id, it.person_id, it.person_path, tubes[it.tube].pk, PersonState.PENDING, counted[key],
              it.sampled_at) for key, it in first.items() if key not in existing]
-    created = {(r, p) for r, p in _insert_returning(RoundSample._meta.db_table, SAMPLE_COLS, rows,
-                                                    "round_id, person_id", "round_id, person_id")}
+    returned = _insert_returning(RoundSample._meta.db_table, SAMPLE_COLS, rows, "round_id, person_id",
+                                 "round_id, person_id")
+    everything = not existing and len(returned) == len(first)  # the usual case: all first samplings
+    created = first.keys() if everything else set(returned)
+    # Counter changes: people by (round, area, counted, walk-in), then one addition per group.
+    groups = Counter((it.round_id, it.person_path, counted[key], it.walk_in) for key, it in first.items()
+                     if key in created)
     deltas: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for (rid, path, is_counted, walk_in), n in groups.items():
+        c = deltas[rid][path]
+        c["sampled"] += n
+        c["pending"] += n
+        if is_counted:
+            c["tested"] += n
+            if walk_in:
+                c["should"] += n
     repeats: set[str] = set()
-    for key, it in first.items():
-        if key in created:
-            c = deltas[it.round_id][it.person_path]
-            c["sampled"] += 1
-            c["pending"] += 1
-            if counted(it):
-                c["tested"] += 1
-                if it.walk_in:
-                    c["should"] += 1
-    again = [it for it in items if (it.round_id, it.person_id) not in created or first[(it.round_id, it.person_id)]
-             is not it]
+    if everything and len(first) == len(items):
+        again = []
+    else:
+        again = [it for it in items if (it.round_id, it.person_id) not in created
+                 or first[(it.round_id, it.person_id)] is not it]
     if again:
         repeats = {it.client_id for it in again}
         Binding.objects.filter(client_id__in=repeats).update(repeat=True)
@@ -1093,7 +1136,7 @@ def _fan_out(tube_ids: list[int], state: str) -> None:
                         f"upd AS (UPDATE {table} s SET state = %s FROM old WHERE s.id = old.id "
                         "AND s.tube_id = ANY(%s::bigint[]) AND s.state <> %s RETURNING old.round_id, old.area_path, "
                         "old.state) SELECT round_id, area_path, state, count(*) FROM upd GROUP BY round_id, area_path, "
-                        "state", [list(tube_ids), state, state, list(tube_ids), state])
+                        "state", [_pg_array(tube_ids), state, state, _pg_array(tube_ids), state])
             rows = [{"round_id": r, "area_path": p, "state": st, "n": n} for r, p, st, n in cur.fetchall()]
     else:
         rows = _fan_out_orm(tube_ids, state)

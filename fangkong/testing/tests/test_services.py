@@ -281,3 +281,21 @@ def test_bulk_batch_survives_a_concurrent_writer(setup, monkeypatch):
     incremental = cov(r, world.building_y)
     services.coverage_rebuild(round_=r)
     assert cov(r, world.building_y) == incremental
+
+
+@pytest.mark.parametrize("values, sql_type", [
+    (["a", "", "NULL", "null", "with space", 'quo"te', "back\\slash", "c,o{m}m,a", "中文", " lead", "tab\tnl\n"],
+     "varchar"),
+    ([0, 1, -5, 2**40], "bigint"),
+    ([True, False, None], "boolean"),
+])
+def test_pg_array_literal_round_trips(values, sql_type):
+    """The array literals the ingest builds by hand (instead of psycopg's per-element adapter) come back
+    from PostgreSQL exactly as they went in, whatever the strings hold."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL array literals")
+    with services._cursor() as cur:
+        cur.execute(f"SELECT %s::{sql_type}[]", [services._pg_array(values)])
+        assert cur.fetchone()[0] == values
