@@ -120,8 +120,13 @@ class Box(models.Model):
 
 
 class Tube(models.Model):
-    barcode = models.CharField(_("管码"), max_length=40, unique=True)
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="tubes")
+    """A tube and its count, updated with every request that binds people to it and once by its result.
+    Its indexes leave out the columns those updates change (count, status, closed_at, result), so that
+    PostgreSQL updates the row in place ("HOT", see migration 0004) without touching an index; the
+    barcode's uniqueness is a constraint (no extra `varchar_pattern_ops` index)."""
+
+    barcode = models.CharField(_("管码"), max_length=40)
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="tubes", db_index=False)
     capacity = models.PositiveSmallIntegerField(_("容量"))
     table = models.ForeignKey(Table, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes")
     area_path = PathField(_("区域路径"))
@@ -135,7 +140,9 @@ class Tube(models.Model):
 
     class Meta:
         verbose_name = _("试管")
-        indexes = [models.Index(fields=["round", "result", "opened_at"], name="tube_round_result_idx")]
+        # the round's tubes by age (turnaround: those still without a result are filtered from these)
+        indexes = [models.Index(fields=["round", "opened_at"], name="tube_round_opened_idx")]
+        constraints = [models.UniqueConstraint(fields=["barcode"], name="tube_barcode_unique")]
 
     def __str__(self) -> str:
         return self.barcode
