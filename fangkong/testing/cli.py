@@ -39,7 +39,8 @@ def add_arguments(parser):
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class: sync, gthread")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per gunicorn worker (gthread; 2 × 4 is what `fangkong demo` and the README run)")
     parser.add_argument("--dup-rate", type=float, default=0.10)
     parser.add_argument("--rate", type=int, default=0, metavar="BINDINGS_PER_S",
                         help="open loop: the terminals together offer this many new bindings per second, each "
@@ -239,8 +240,9 @@ def _bulk(options, out, log, city, users, tables):
     statuses: Counter = Counter()
     starts = list(range(0, n, options["batch"]))
     if options["callers"] > 1:
-        t_svc, statuses = _bulk_parallel(options["callers"], starts, lambda s: items_for(s, min(n, s + options["batch"])),
-                                         sampler, log)
+        t_svc, statuses = _parallel(options["callers"], starts, lambda s: services.bindings_ingest(
+            actor=sampler, items=items_for(s, min(n, s + options["batch"]))))
+        log(f"  ingest with {options['callers']} callers: {n} in {t_svc:.1f}s")
     for start in starts if options["callers"] <= 1 else []:
         items = items_for(start, min(n, start + options["batch"]))
         t0 = time.perf_counter()
@@ -278,15 +280,20 @@ def _bulk(options, out, log, city, users, tables):
     # Results: all tubes but one negative, in lab batches; then one positive pool → recalls.
     barcodes = list(Tube.objects.filter(round=r).order_by("barcode").values_list("barcode", flat=True))
     last = barcodes.pop()
-    t0 = time.perf_counter()
-    accepted = 0
-    for start in range(0, len(barcodes), 5000):
-        res = services.results_ingest(actor=lab, items=[{"tube": b, "result": "negative"}
-                                                        for b in barcodes[start:start + 5000]])
-        accepted += sum(x["status"] == "accepted" for x in res)
-    t = time.perf_counter() - t0
-    out["results_ingest"] = {"tubes": len(barcodes), "accepted": accepted, "seconds": round(t, 2),
-                             "tubes_per_second": round(len(barcodes) / t)}
+    def lab_upload(start):
+        return services.results_ingest(actor=lab, items=[{"tube": b, "result": "negative"}
+                                                         for b in barcodes[start:start + 5000]])
+
+    uploads = list(range(0, len(barcodes), 5000))
+    if options["callers"] > 1:  # several labs upload at once
+        t, got = _parallel(options["callers"], uploads, lab_upload)
+        accepted = got["accepted"]
+    else:
+        t0 = time.perf_counter()
+        accepted = sum(x["status"] == "accepted" for start in uploads for x in lab_upload(start))
+        t = time.perf_counter() - t0
+    out["results_ingest"] = {"tubes": len(barcodes), "callers": options["callers"], "accepted": accepted,
+                             "seconds": round(t, 2), "tubes_per_second": round(len(barcodes) / t)}
     t0 = time.perf_counter()
     services.results_ingest(actor=lab, items=[{"tube": last, "result": "positive"}])
     out["positive_pool_to_recalls_s"] = round(time.perf_counter() - t0, 3)
@@ -297,20 +304,19 @@ def _bulk(options, out, log, city, users, tables):
     out["city_after_results"] = {k: totals[k] for k in ("tested", "pending", "negative", "pool_positive")}
 
 
-def _bulk_parallel(callers: int, starts: list[int], items_for, actor, log) -> tuple[float, Counter]:
-    """`callers` forked processes, each calling `bindings_ingest` on every `callers`-th batch (its own
-    database connection); the wall time from the first call to the last answer."""
+def _parallel(callers: int, tasks: list, call) -> tuple[float, Counter]:
+    """`callers` forked processes, each running `call(task)` (a service call answering a list of
+    {"status": …}) on every `callers`-th task with its own database connection; the wall time from
+    the first call to the last answer, and the statuses."""
     import multiprocessing
 
     from django.db import connections
 
-    from fangkong.testing import services
-
     def work(k: int, queue) -> None:
         connections.close_all()  # the parent's socket is not ours: open a new connection
         got: Counter = Counter()
-        for start in starts[k::callers]:
-            got.update(x["status"] for x in services.bindings_ingest(actor=actor, items=items_for(start)))
+        for task in tasks[k::callers]:
+            got.update(x["status"] for x in call(task))
         connections.close_all()
         queue.put(dict(got))
 
@@ -329,7 +335,6 @@ def _bulk_parallel(callers: int, starts: list[int], items_for, actor, log) -> tu
     wall = time.perf_counter() - t0
     if any(proc.exitcode for proc in procs):
         raise RuntimeError(f"a caller failed: exit codes {[proc.exitcode for proc in procs]}")
-    log(f"  ingest with {callers} callers: {sum(statuses.values())} in {wall:.1f}s")
     return wall, statuses
 
 

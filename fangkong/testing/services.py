@@ -151,6 +151,16 @@ def coverage_fold(*, round_: Round | None = None) -> int:
     table = CoverageDelta._meta.db_table
     cols = ", ".join(COUNTER_FIELDS)
     where, params = ("WHERE round_id = %s", [round_.pk]) if round_ is not None else ("", [])
+    if connection.vendor == "postgresql":  # the same, in one statement: nothing leaves the server
+        counts = CoverageCount._meta.db_table
+        sums = ", ".join(f"sum({f})" for f in COUNTER_FIELDS)
+        updates = ", ".join(f"{f} = {counts}.{f} + excluded.{f}" for f in COUNTER_FIELDS)
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"WITH d AS (DELETE FROM {table} {where} RETURNING round_id, area_path, {cols}), "  # noqa: S608
+                        f"ins AS (INSERT INTO {counts} (round_id, area_path, {cols}) SELECT round_id, area_path, {sums} "
+                        "FROM d GROUP BY round_id, area_path ORDER BY round_id, area_path "
+                        f"ON CONFLICT (round_id, area_path) DO UPDATE SET {updates}) SELECT count(*) FROM d", params)
+            return cur.fetchone()[0]
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"DELETE FROM {table} {where} RETURNING round_id, area_path, {cols}", params)  # noqa: S608
         rows = cur.fetchall()
