@@ -142,6 +142,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # own server-binding cursor (testing/services.py `_cursor`) has its fixed statements prepared after
     # 5 runs on a connection. None would disable that. (Behind PgBouncer in transaction mode, set 0.)
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(env("PG_PREPARE_THRESHOLD", "5") or 0) or None
+    # No JIT: it pays off for long analytical queries, but a mis-estimated OLTP statement (a table that
+    # has just grown by millions, statistics not yet refreshed) spent more time compiling than running.
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

@@ -256,6 +256,9 @@ def _bulk(options, out, log, city, users, tables):
                           "raw_insert_seconds": round(t_raw, 2), "raw_per_second": round(n / t_raw),
                           "service_over_raw_time": round(t_svc / t_raw, 2), "statuses": dict(statuses)}
     log(json.dumps(out["bulk_ingest"]))
+    with connection.cursor() as cur:  # what autovacuum does after such a load (it may be off or behind)
+        for table in ("testing_binding", "testing_roundsample", "testing_tube"):
+            cur.execute(f"ANALYZE {table}")
     # Coverage and lists.
     t0 = time.perf_counter()
     totals = selectors.coverage_totals(r, city)
