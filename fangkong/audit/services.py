@@ -129,12 +129,23 @@ COPY_FROM = 500  # events from which PostgreSQL gets COPY instead of INSERTs
 
 def events_record_bulk(events: list[Event], *, batch_size: int = 2000) -> None:
     """Insert many events (append-only: the same rows `bulk_create` would write). A lab's upload of
-    5,000 results is 5,000 events; on PostgreSQL they go by COPY, the ORM's multi-row INSERT cost
-    more than the results themselves."""
+    5,000 results is 5,000 events; from COPY_FROM on they go by COPY (PostgreSQL) or one executemany
+    (SQLite): the ORM's multi-row INSERT cost more than the results themselves."""
     from django.db import connection
 
-    if connection.vendor != "postgresql" or len(events) < COPY_FROM:
+    if len(events) < COPY_FROM:
         Event.objects.bulk_create(events, batch_size=batch_size)
+        return
+    if connection.vendor != "postgresql":  # one executemany of one INSERT (the ORM compiled 10,000 rows' SQL)
+        fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
+        prepared = {f.attname for f in fields
+                    if isinstance(f, (models.DateTimeField, models.JSONField, models.GenericIPAddressField))}
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        rows = [[f.get_db_prep_save(getattr(e, f.attname), connection) if f.attname in prepared
+                 else getattr(e, f.attname) for f in fields] for e in events]
+        with connection.cursor() as cur:
+            cur.executemany(f"INSERT INTO {Event._meta.db_table} ({columns}) "  # noqa: S608
+                            f"VALUES ({', '.join(['%s'] * len(fields))})", rows)
         return
     from psycopg.types.json import Jsonb
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -849,6 +849,21 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
                         f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}", [_pg_array(c) for c in zip(*rows, strict=True)])
             return cur.fetchall()
         width = len(cols)
+        if len(rows) >= COPY_FROM:
+            # SQLite, the bulk path: the transaction holds the database's write lock from its start
+            # (IMMEDIATE), so what the caller left out as existing is all there is — one executemany of a
+            # single prepared INSERT, no RETURNING. A conflict all the same rolls the savepoint back and
+            # the rows go the careful way below.
+            keys = [cols.index(c.strip()) for c in returning.split(",")]
+            sid = transaction.savepoint()
+            try:
+                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * width)})", rows)  # noqa: S608
+            except IntegrityError:
+                transaction.savepoint_rollback(sid)
+            else:
+                transaction.savepoint_commit(sid)
+                get = itemgetter(*keys)
+                return [get(row) for row in rows] if len(keys) > 1 else [(get(row),) for row in rows]
         for start in range(0, len(rows), 1000):
             chunk = rows[start:start + 1000]
             values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
