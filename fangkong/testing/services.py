@@ -855,9 +855,20 @@ def _insert_returning(table: str, cols: Sequence[str], rows: list[tuple], confli
             # single prepared INSERT, no RETURNING. A conflict all the same rolls the savepoint back and
             # the rows go the careful way below.
             keys = [cols.index(c.strip()) for c in returning.split(",")]
+            text: dict = {}  # as Django's SQLite adapter writes a datetime, once per distinct moment
+
+            def cell(v):
+                if type(v) is not dt.datetime:
+                    return v
+                t = text.get(v)
+                if t is None:
+                    t = text[v] = v.isoformat(" ")
+                return t
+
             sid = transaction.savepoint()
             try:
-                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * width)})", rows)  # noqa: S608
+                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * width)})",  # noqa: S608
+                                [[cell(v) for v in row] for row in rows])
             except IntegrityError:
                 transaction.savepoint_rollback(sid)
             else:
