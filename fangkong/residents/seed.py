@@ -3,12 +3,21 @@
 Bulk path: rows are built in Python and written in large batches inside one transaction (executemany on
 SQLite with the secondary indexes dropped and rebuilt around the load; COPY on PostgreSQL). One audit
 event summarises the run.
+
+In parallel: the main process plans the city (household sizes, places, ids) with the seed's generator,
+then the people are generated in chunks of `CHUNK` households, each with its own generator seeded from
+(seed, chunk) and its own share of the citizen-ID sequence numbers, by `workers` forked processes while the
+main process writes the chunks in order (one fewer than the cores: the writer needs a core of its own). The
+output depends on the seed and the number of people, never on the number of workers (`workers=0` generates
+the same chunks in-process).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import multiprocessing
+import os
 import random
 from collections.abc import Callable, Iterator
 
@@ -27,6 +36,8 @@ from fangkong.residents.normalize import InitialsMaker
 
 REFERENCE_DATE = dt.date(2022, 6, 1)  # ages are computed against this day so a seed always gives the same city
 BATCH = 20_000
+CHUNK = 20_000  # households per generated chunk (fixed: the output must not depend on the number of workers)
+SEQUENCES = 499  # citizen-ID sequence numbers per (region, birth date, sex): 001–999, odd men, even women
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -48,7 +59,7 @@ PERSON_COLUMNS = ("id", "household_id", "area_id", "area_path", "name", "name_in
                   "walk_in", "needs_review", "created_at", "updated_at")
 HOUSEHOLD_COLUMNS = ("id", "area_id", "area_path", "floor", "room", "house_number", "address", "notes", "vacant",
                      "created_at", "updated_at")
-TAG_COLUMNS = ("id", "person_id", "tag", "area_path", "note", "created_at")
+TAG_COLUMNS = ("person_id", "tag", "area_path", "note", "created_at")  # ids: the database's, in chunk order
 TABLES = ("residents_person", "residents_household", "residents_caretag")
 
 
@@ -94,6 +105,16 @@ class BulkWriter:
         """Values as the backend stores them (SQLite: ISO text, 0/1; PostgreSQL: native)."""
         return v
 
+    def extend(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Append many rows at once (a generated chunk); flushed when the batch is full."""
+        buf = self.buffers.get(table)
+        if buf is None:
+            buf = self.buffers[table] = []
+            self.columns[table] = columns
+        buf.extend(rows)
+        if len(buf) >= BATCH:
+            self.flush()  # every table, parents first (registration order): no pending FK violations
+
 
 def _sqlite_drop_indexes() -> list[str]:
     with connection.cursor() as cur:
@@ -121,12 +142,24 @@ def _pg_reset_sequences() -> None:
 
 # ---- people --------------------------------------------------------------------------------------
 
+_INITIALS: InitialsMaker | None = None
+
+
+def _initials_maker() -> InitialsMaker:
+    """One per process: its per-character and per-given-name caches stay warm from chunk to chunk (its answers
+    do not depend on what it has seen, so sharing it keeps the city deterministic)."""
+    global _INITIALS
+    if _INITIALS is None:
+        _INITIALS = InitialsMaker()
+    return _INITIALS
+
+
 class NameMaker:
     def __init__(self, rng: random.Random):
         self.rng = rng
         weights = [max(1, 60 - i) for i in range(len(SURNAMES))]  # 王李张… are the commonest
         self.surnames = rng.choices(SURNAMES, weights=weights, k=4096)
-        self.initials = InitialsMaker()  # = pinyin_initials(name), without a cache of millions of names
+        self.initials = _initials_maker()  # = pinyin_initials(name), without a cache of millions of names
 
     def make(self, sex: str) -> tuple[str, str]:
         rng = self.rng
@@ -138,18 +171,20 @@ class NameMaker:
 
 
 class IdMaker:
-    """Unique citizen ids: one sequence counter per (region, birth date, sex)."""
+    """Unique citizen ids: one sequence counter per (region, birth date, sex), over this maker's share of
+    the sequence numbers (`first` … `first + share - 1`): chunks generated apart never collide."""
 
-    def __init__(self):
+    def __init__(self, first: int = 0, share: int = SEQUENCES):
         self.next: dict[tuple, int] = {}
+        self.first, self.share = first, share
 
     def make(self, region: str, birth: dt.date, male: bool) -> tuple[str, dt.date]:
         while True:
             key = (region, birth, male)
             k = self.next.get(key, 0)
-            if k < 499:  # sequence 001-999: odd for men, even (002-998) for women
+            if k < self.share:  # sequence 001-999: odd for men, even (002-998) for women
                 self.next[key] = k + 1
-                return make_citizen_id(region, birth, 2 * k + (1 if male else 2)), birth
+                return make_citizen_id(region, birth, 2 * (self.first + k) + (1 if male else 2)), birth
             birth += dt.timedelta(days=1)
 
 
@@ -245,8 +280,10 @@ def _add_buildings(compounds: list[dict], needed_units: int, names: dict[int, st
 # ---- the run -----------------------------------------------------------------------------------
 
 def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[str], None] | None = None,
-              drop_indexes: bool = True) -> dict:
-    """Generate `persons` people in households under the demo tree. Deterministic for a seed."""
+              drop_indexes: bool = True, workers: int | None = None) -> dict:
+    """Generate `persons` people in households under the demo tree. Deterministic for a seed (whatever
+    `workers`: the processes that generate chunks while this one writes; default one fewer than the cores,
+    0 = generate in this process)."""
     if persons <= 0:
         return {"persons": 0, "households": 0, "care_tags": 0}
     if Person.objects.exists():
@@ -301,16 +338,6 @@ def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[st
     order = sorted(range(len(units)), key=lambda i: (rank[street_of(units[i]["path"])], units[i]["path"]))
     villages.sort(key=lambda v: (rank[street_of(v["path"])], v["path"]))
 
-    def label(area_id: int) -> str:
-        parts = []
-        a = area_id
-        while a in names:
-            parts.append(names[a])
-            a = parent.get(a)
-            if len(parts) >= 5:
-                break
-        return "".join(reversed(parts))
-
     def places() -> Iterator[tuple[dict, int | None, str, str]]:
         for i in order:
             u = units[i]
@@ -320,83 +347,150 @@ def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[st
             for floor, room in keep:
                 yield u, floor, room, ""
 
-    now = timezone.now()
-    now_db = now if connection.vendor == "postgresql" else now.replace(tzinfo=None).isoformat(sep=" ")
-    pg = connection.vendor == "postgresql"
-    with connection.cursor() as cur:
-        cur.execute("SELECT COALESCE(MAX(id), 0) FROM residents_household")
-        hh_id = cur.fetchone()[0]
-        cur.execute("SELECT COALESCE(MAX(id), 0) FROM residents_caretag")
-        tag_id = cur.fetchone()[0]
-    person_id = 0
-    namer, ids = NameMaker(rng), IdMaker()
-    n_tags = 0
+    # The plan, with the seed's generator: every household's place, in order.
     urban_places = places()
     village_iter = None
-    with transaction.atomic():
-        dropped = _sqlite_drop_indexes() if (drop_indexes and not pg) else []
-        if not pg:
-            counters.drop_triggers()  # row triggers would double the load's writes: one recount at the end
-        w = BulkWriter()
-        for idx, size in enumerate(sizes):
-            if idx < n_urban:
-                place = next(urban_places, None)
-            else:
-                if village_iter is None:
-                    village_iter = _village_places(villages, n_village)
-                place = next(village_iter)
-            if place is None:
-                raise ServiceError("区域容量不足。", code="capacity")
-            area, floor, room, house = place
-            hh_id += 1
-            addr = label(area["id"]) + (f"{room}室" if room else f"{house}号")
-            w.add("residents_household", HOUSEHOLD_COLUMNS,
-                  (hh_id, area["id"], area["path"], floor, room, house, addr[:300], "", False, now_db, now_db))
-            county = area["path"].split("/")[2][:6]
-            members = _household_members(rng, size)
-            r = rng.random()
-            rtype = (ResidenceType.FLOATING if r < 0.12 else ResidenceType.REGISTERED if r < 0.30
-                     else ResidenceType.RESIDENT)
-            for rel, age, sex in members:
-                person_id += 1
-                birth = REFERENCE_DATE - dt.timedelta(days=age * 365 + rng.randint(1, 364))
-                region = county if rtype != ResidenceType.FLOATING else rng.choice(FLOATING_REGIONS)
-                id_number, birth = ids.make(region, birth, sex == "M")
-                name, ini = namer.make(sex)
-                phone = ""
-                if age >= 14 and rng.random() < 0.9:
-                    phone = rng.choice(MOBILE_PREFIXES) + f"{rng.getrandbits(27) % 100000000:08d}"
-                work = rng.choice(WORKPLACES) if 18 <= age < 65 and rng.random() < 0.4 else ""
-                w.add("residents_person", PERSON_COLUMNS, (
-                    person_id, hh_id, area["id"], area["path"], name, ini, "citizen_id", id_number, id_number[-6:],
-                    sex, birth if pg else birth.isoformat(), phone, rtype, rel, work, "", False, False, now_db, now_db,
-                ))
-                for tag in _care_tags(rng, age, sex, size == 1):
-                    tag_id += 1
-                    n_tags += 1
-                    note = "每周透析" if tag == CareTagKind.CHRONIC_ILLNESS and rng.random() < 0.2 else ""
-                    w.add("residents_caretag", TAG_COLUMNS, (tag_id, person_id, tag, area["path"], note, now_db))
-        w.flush()
-        say("    重建索引 …")
-        if dropped:
-            _sqlite_restore_indexes(dropped)
-        if pg:
-            _pg_reset_sequences()
+    plan: list[tuple] = []  # (area id, area path, floor, room, house number, size)
+    for idx, size in enumerate(sizes):
+        if idx < n_urban:
+            place = next(urban_places, None)
         else:
-            counters.create_triggers()
-        counters.recount()
-        result = {"persons": person_id, "households": hh_id and len(sizes), "care_tags": n_tags,
-                  "units": len(units), "village_groups": len(villages)}
-        event_record(actor=actor, action="person.seed_city", object_type="residents.person",
-                     after=result, reason=f"seed={seed}")
+            if village_iter is None:
+                village_iter = _village_places(villages, n_village)
+            place = next(village_iter)
+        if place is None:
+            raise ServiceError("区域容量不足。", code="capacity")
+        area, floor, room, house = place
+        plan.append((area["id"], area["path"], floor, room, house, size))
+    say(f"    已规划 {len(plan)} 户的位置")
+    now = timezone.now()
+    pg = connection.vendor == "postgresql"
+    now_db = now if pg else now.replace(tzinfo=None).isoformat(sep=" ")
+    with connection.cursor() as cur:
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM residents_household")
+        hh_first = cur.fetchone()[0] + 1
+    # Chunks of households, each with the ids it starts from (at most SEQUENCES chunks: each gets its own
+    # share of the citizen-ID sequence numbers).
+    chunk = max(CHUNK, math.ceil(len(plan) / SEQUENCES))
+    chunks, person_first = [], 1
+    for k, lo in enumerate(range(0, len(plan), chunk)):
+        hi = min(len(plan), lo + chunk)
+        chunks.append((k, lo, hi, hh_first + lo, person_first))
+        person_first += sum(size for *_x, size in plan[lo:hi])
+    global _JOB
+    _JOB = {"plan": plan, "seed": seed, "pg": pg, "now_db": now_db, "names": names, "parent": parent,
+            "share": SEQUENCES // len(chunks) if chunks else SEQUENCES}
+    if workers is None:
+        workers = max(0, (os.cpu_count() or 1) - 1)
+    workers = min(workers, len(chunks))
+    pool = None
+    if workers > 0:  # forked: they inherit the plan (and this process's database socket, which they never use)
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    n_tags = 0
+    person_id = person_first - 1
+    hh_id = hh_first + len(plan) - 1
+    try:
+        with transaction.atomic():
+            dropped = _sqlite_drop_indexes() if (drop_indexes and not pg) else []
+            if not pg:
+                counters.drop_triggers()  # row triggers would double the load's writes: the load counts its own rows
+            if not pg:
+                with connection.cursor() as cur:
+                    cur.execute("PRAGMA threads = 2")  # the index rebuild's sorter may use a second core
+                    # the unique ID index is kept through the load (random keys): its pages stay in memory
+                    cur.execute("PRAGMA cache_size = -262144")
+            w = BulkWriter()
+            generated = pool.imap(_chunk_rows, chunks) if pool else map(_chunk_rows, chunks)
+            counts: dict[tuple[str, str], int] = {}  # (area path, counter kind) -> rows written
+            for households, people, tags, chunk_counts in generated:
+                w.extend("residents_household", HOUSEHOLD_COLUMNS, households)
+                w.extend("residents_person", PERSON_COLUMNS, people)
+                w.extend("residents_caretag", TAG_COLUMNS, tags)
+                n_tags += len(tags)
+                for key, n in chunk_counts.items():
+                    counts[key] = counts.get(key, 0) + n
+            w.flush()
+            say(f"    已写入 {person_id} 人；重建索引 …")
+            if dropped:
+                _sqlite_restore_indexes(dropped)
+            say("    统计计数 …")
+            if pg:
+                _pg_reset_sequences()
+            else:
+                counters.create_triggers()
+            if pg:
+                counters.fold()  # the statement triggers counted every COPY as pending deltas
+            else:
+                counters.add_counts(counts)  # the row triggers were off: add what was written, once
+            result = {"persons": person_id, "households": hh_id and len(sizes), "care_tags": n_tags,
+                      "units": len(units), "village_groups": len(villages)}
+            event_record(actor=actor, action="person.seed_city", object_type="residents.person",
+                         after=result, reason=f"seed={seed}")
+    finally:
+        if pool is not None:
+            pool.terminate()
+    say("    更新查询统计 …")
     if not pg:
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
+            cur.execute("PRAGMA cache_size = -64000")  # as the settings open every connection
     else:
         with connection.cursor() as cur:
             for t in TABLES:
                 cur.execute(f"ANALYZE {t}")
     return result
+
+
+_JOB: dict = {}  # the plan, set before the generators are forked (they read it, never write it)
+
+
+def _chunk_rows(chunk: tuple[int, int, int, int, int]) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
+    """The households, people and care tags of the planned households lo…hi, with this chunk's own
+    generator and share of citizen-ID sequence numbers (so the result does not depend on who runs it), and
+    their counts per (area path, counter kind) as the counter triggers would have kept them."""
+    k, lo, hi, hh_id, person_id = chunk
+    job = _JOB
+    rng = random.Random(job["seed"] * 1_000_003 + k)
+    pg, now_db, names, parent = job["pg"], job["now_db"], job["names"], job["parent"]
+    namer, ids = NameMaker(rng), IdMaker(first=k * job["share"], share=job["share"])
+    labels: dict[int, str] = {}
+    households, people, tags = [], [], []
+    counts: dict[tuple[str, str], int] = {}
+    for area_id, area_path, floor, room, house, size in job["plan"][lo:hi]:
+        label = labels.get(area_id)
+        if label is None:
+            parts, a = [], area_id
+            while a in names and len(parts) < 5:
+                parts.append(names[a])
+                a = parent.get(a)
+            label = labels[area_id] = "".join(reversed(parts))
+        addr = label + (f"{room}室" if room else f"{house}号")
+        households.append((hh_id, area_id, area_path, floor, room, house, addr[:300], "", False, now_db, now_db))
+        counts[area_path, "households"] = counts.get((area_path, "households"), 0) + 1
+        counts[area_path, "persons"] = counts.get((area_path, "persons"), 0) + size
+        county = area_path.split("/")[2][:6]
+        r = rng.random()
+        rtype = (ResidenceType.FLOATING if r < 0.12 else ResidenceType.REGISTERED if r < 0.30
+                 else ResidenceType.RESIDENT)
+        for rel, age, sex in _household_members(rng, size):
+            birth = REFERENCE_DATE - dt.timedelta(days=age * 365 + rng.randint(1, 364))
+            region = county if rtype != ResidenceType.FLOATING else rng.choice(FLOATING_REGIONS)
+            id_number, birth = ids.make(region, birth, sex == "M")
+            name, ini = namer.make(sex)
+            phone = ""
+            if age >= 14 and rng.random() < 0.9:
+                phone = rng.choice(MOBILE_PREFIXES) + f"{rng.getrandbits(27) % 100000000:08d}"
+            work = rng.choice(WORKPLACES) if 18 <= age < 65 and rng.random() < 0.4 else ""
+            people.append((person_id, hh_id, area_id, area_path, name, ini, "citizen_id", id_number, id_number[-6:],
+                           sex, birth if pg else birth.isoformat(), phone, rtype, rel, work, "", False, False, now_db,
+                           now_db))
+            for tag in _care_tags(rng, age, sex, size == 1):
+                note = "每周透析" if tag == CareTagKind.CHRONIC_ILLNESS and rng.random() < 0.2 else ""
+                tags.append((person_id, tag, area_path, note, now_db))
+                counts[area_path, "tag:" + tag] = counts.get((area_path, "tag:" + tag), 0) + 1
+            person_id += 1
+        hh_id += 1
+    return households, people, tags, counts
 
 
 def _village_places(villages: list[dict], n: int) -> Iterator[tuple[dict, None, str, str]]:

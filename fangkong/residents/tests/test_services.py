@@ -140,3 +140,52 @@ def test_edit_form_shows_the_birth_date_in_the_date_input(world, client):
     client.force_login(world.hq)
     body = client.get(f"/residents/persons/{p.pk}/edit/").content.decode()
     assert 'value="1985-02-03"' in body
+
+
+def test_seed_city_same_people_whatever_the_number_of_workers(world, monkeypatch):
+    """Chunks are generated apart (forked processes) with their own generators and shares of the
+    citizen-ID sequence numbers: the city depends on the seed and the size only, and no ID repeats."""
+    from fangkong.residents import seed as seed_module
+    from fangkong.residents.idnumbers import normalize_citizen_id
+    from fangkong.residents.models import CareTag
+
+    monkeypatch.setattr(seed_module, "CHUNK", 5)  # households per chunk: many chunks from a small city
+
+    def city():
+        people = list(Person.objects.order_by("id").values_list(
+            "id", "household_id", "area_path", "name", "name_initials", "id_number", "sex", "birth_date", "phone",
+            "residence_type", "relationship", "workplace"))
+        homes = list(Household.objects.order_by("id").values_list("id", "area_path", "floor", "room", "address"))
+        tags = sorted(CareTag.objects.values_list("person_id", "tag", "note"))
+        return people, homes, tags
+
+    def clear():
+        CareTag.objects.all().delete()
+        Person.objects.all().delete()
+        Household.objects.all().delete()
+
+    seed_module.seed_city(persons=200, seed=9, workers=0)  # the tree may grow to hold the city the first time
+    clear()
+    res1 = seed_module.seed_city(persons=200, seed=9, workers=0)
+    one = city()
+    ids = [p[5] for p in one[0]]
+    assert len(ids) == len(set(ids)) == 200 == res1["persons"]
+    for cid in ids:
+        assert normalize_citizen_id(cid, today=dt.date(2022, 6, 1)) == cid
+    clear()
+    res2 = seed_module.seed_city(persons=200, seed=9, workers=1)
+    two = city()
+    # household ids continue after the deleted ones: compare positions, not the surrogate keys
+    shift = two[1][0][0] - one[1][0][0]
+    assert [h[1:] for h in two[1]] == [h[1:] for h in one[1]]
+    assert [(p[0], p[1] - shift, *p[2:]) for p in two[0]] == one[0]
+    assert two[2] == one[2] and res2["care_tags"] == res1["care_tags"] == len(one[2])
+    # the counters the load added itself are those a recount from the tables gives
+    from fangkong.residents import counters
+    from fangkong.residents.models import AreaCount
+
+    counters.fold()
+    added = sorted(AreaCount.objects.exclude(n=0).values_list("area_path", "kind", "n"))
+    assert sum(n for _p, kind, n in added if kind == "persons") == 200
+    counters.recount()
+    assert sorted(AreaCount.objects.exclude(n=0).values_list("area_path", "kind", "n")) == added
