@@ -84,7 +84,9 @@ def export_handle(options, stdout):
     finally:
         settings.DEBUG = debug
     stdout.write(json.dumps({"rows": n, "path": path, "seconds": round(time.perf_counter() - t0, 2),
-                             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
+                             # VmHWM: this process image's own peak (ru_maxrss keeps the parent's RSS at the
+                             # fork across the exec, so a command started by a big process would report that)
+                             "peak_rss_mb": _rss_mb("VmHWM")},
                             ensure_ascii=False))
 
 
@@ -324,13 +326,19 @@ def bench_handle(options, stdout):
         import subprocess
 
         t = time.perf_counter()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the seed's generator processes are in it
         proc = subprocess.run([sys.executable, "-m", "fangkong", "export", "residents", "--area", city.code,
                                "--as", user.username, "-o", xpath], capture_output=True, text=True, check=False)
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        summary = (proc.stdout.strip().splitlines() or [""])[-1]
+        try:
+            peak = json.loads(summary).get("peak_rss_mb")  # the child's own VmHWM (see `export`)
+        except ValueError:
+            peak = None
         out["export_process"] = {"returncode": proc.returncode, "seconds": round(time.perf_counter() - t, 2),
-                                 "cpu_seconds": round(child.ru_utime + child.ru_stime, 2),
-                                 "peak_rss_mb": round(child.ru_maxrss / 1024, 1),
-                                 "summary": (proc.stdout.strip().splitlines() or [""])[-1][:300]}
+                                 "cpu_seconds": round(child.ru_utime + child.ru_stime - children.ru_utime
+                                                      - children.ru_stime, 2),
+                                 "peak_rss_mb": peak, "summary": summary[:300]}
         if os.path.exists(xpath):
             os.unlink(xpath)
         _partial(out)

@@ -17,7 +17,9 @@ from fangkong.residents.choices import ID_TYPE_CHOICES, CareTagKind, Relationshi
 class Household(models.Model):
     """A 户: an address down to the room (or a village group and a house number)."""
 
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="households", verbose_name=_("区域"))
+    # no index of its own: household_room_idx (area, floor, room) starts with it
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="households", verbose_name=_("区域"),
+                             db_index=False)
     area_path = PathField(_("区域路径"))
     floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
     room = models.CharField(_("房号"), max_length=20, blank=True)
@@ -48,7 +50,8 @@ class Person(models.Model):
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="persons", verbose_name=_("区域"))
     area_path = PathField(_("区域路径"))
     name = models.CharField(_("姓名"), max_length=60, db_index=True)
-    name_initials = models.CharField(_("拼音首字母"), max_length=30, blank=True, db_index=True)
+    # searched through person_initials_idx (name_initials, area_path), which starts with it
+    name_initials = models.CharField(_("拼音首字母"), max_length=30, blank=True)
     id_type = models.CharField(_("证件类型"), max_length=24, choices=ID_TYPE_CHOICES)
     id_number = models.CharField(_("证件号码"), max_length=40)
     id_tail = models.CharField(max_length=6, blank=True, db_index=True, help_text="last 6 characters, for search")
@@ -62,7 +65,7 @@ class Person(models.Model):
     notes = models.TextField(_("备注"), blank=True)
     walk_in = models.BooleanField(_("临时登记"), default=False,
                                   help_text=_("在采样点等处以最少信息登记，待网格员核实"))
-    needs_review = models.BooleanField(_("待核实"), default=False, db_index=True)
+    needs_review = models.BooleanField(_("待核实"), default=False)  # shown, never searched: no index
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,13 +15,14 @@ the same chunks in-process).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import multiprocessing
 import os
 import random
 from collections.abc import Callable, Iterator
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from fangkong.areas.choices import LEVEL_DEPTH, Kind, Level
@@ -134,6 +135,31 @@ def _sqlite_restore_indexes(sqls: list[str]) -> None:
             cur.execute(sql)
 
 
+def _sqlite_journal_mode(mode: str) -> str | None:
+    """Switch the SQLite journal (outside a transaction, with no other connection open); the mode it had, or
+    None when it could not switch. A load in rollback-journal mode writes the new pages once, into the file;
+    in WAL mode they would be written to the log and copied again by the checkpoint after the commit."""
+    if connection.in_atomic_block:
+        return None
+    try:
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA journal_mode")
+            before = cur.fetchone()[0]
+            cur.execute(f"PRAGMA journal_mode = {mode}")
+            after = cur.fetchone()[0]
+    except DatabaseError:
+        return None
+    return before if after == mode and before != mode else None
+
+
+def _sqlite_foreign_keys(on: bool) -> bool:
+    """Switch SQLite's foreign-key enforcement (outside a transaction only); whether it is now as asked."""
+    with connection.cursor() as cur:
+        cur.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+        cur.execute("PRAGMA foreign_keys")
+        return bool(cur.fetchone()[0]) == on
+
+
 def _pg_reset_sequences() -> None:
     with connection.cursor() as cur:
         for table in TABLES:
@@ -164,8 +190,9 @@ class NameMaker:
     def make(self, sex: str) -> tuple[str, str]:
         rng = self.rng
         chars = MALE_CHARS if sex == "M" else FEMALE_CHARS
-        given = rng.choice(chars) if rng.random() < 0.3 else rng.choice(chars) + rng.choice(chars)
-        surname = self.surnames[rng.getrandbits(12)]
+        r, n = rng.random, len(chars)
+        given = chars[int(r() * n)] if r() < 0.3 else chars[int(r() * n)] + chars[int(r() * n)]
+        surname = self.surnames[int(r() * 4096)]
         name = surname + given
         return name, self.initials(surname, given)[:30]
 
@@ -189,24 +216,27 @@ class IdMaker:
 
 
 def _household_members(rng: random.Random, size: int) -> list[tuple[str, int, str]]:
-    """(relationship, age, sex) of each member, head first."""
+    """(relationship, age, sex) of each member, head first. (Draws are `random()` scaled: `randint` and
+    `choice` cost several times more, millions of times.)"""
+    r = rng.random
     if size == 1:
-        age = rng.choice((rng.randint(20, 45), rng.randint(60, 92), rng.randint(30, 80)))
-        return [(Relationship.HEAD, age, rng.choice("MF"))]
-    head_sex = "M" if rng.random() < 0.78 else "F"
-    head_age = rng.randint(24, 78)
+        x = r()
+        age = 20 + int(r() * 26) if x < 1 / 3 else 60 + int(r() * 33) if x < 2 / 3 else 30 + int(r() * 51)
+        return [(Relationship.HEAD, age, "M" if r() < 0.5 else "F")]
+    head_sex = "M" if r() < 0.78 else "F"
+    head_age = 24 + int(r() * 55)
     out = [(Relationship.HEAD, head_age, head_sex)]
     other = "F" if head_sex == "M" else "M"
-    out.append((Relationship.SPOUSE, max(20, head_age + rng.randint(-4, 3)), other))
+    out.append((Relationship.SPOUSE, max(20, head_age - 4 + int(r() * 8)), other))
     remaining = size - 2
-    if remaining and head_age >= 45 and rng.random() < 0.35:
-        out.append((Relationship.PARENT, min(98, head_age + rng.randint(22, 32)), rng.choice("MF")))
+    if remaining and head_age >= 45 and r() < 0.35:
+        out.append((Relationship.PARENT, min(98, head_age + 22 + int(r() * 11)), "M" if r() < 0.5 else "F"))
         remaining -= 1
     for _ in range(remaining):
-        if head_age >= 55 and rng.random() < 0.5:
-            out.append((Relationship.GRANDCHILD, rng.randint(0, 16), rng.choice("MF")))
+        if head_age >= 55 and r() < 0.5:
+            out.append((Relationship.GRANDCHILD, int(r() * 17), "M" if r() < 0.5 else "F"))
         else:
-            out.append((Relationship.CHILD, max(0, head_age - rng.randint(22, 36)), rng.choice("MF")))
+            out.append((Relationship.CHILD, max(0, head_age - 22 - int(r() * 15)), "M" if r() < 0.5 else "F"))
     return out
 
 
@@ -284,6 +314,20 @@ def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[st
     """Generate `persons` people in households under the demo tree. Deterministic for a seed (whatever
     `workers`: the processes that generate chunks while this one writes; default one fewer than the cores,
     0 = generate in this process)."""
+    # Millions of tuples and no reference cycles: the cyclic collector would rescan the growing heap again
+    # and again (here and in the forked generators, which inherit the switch) for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _seed_city(persons=persons, seed=seed, actor=actor, progress=progress, drop_indexes=drop_indexes,
+                          workers=workers)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _seed_city(*, persons: int, seed: int, actor, progress: Callable[[str], None] | None, drop_indexes: bool,
+               workers: int | None) -> dict:
     if persons <= 0:
         return {"persons": 0, "households": 0, "care_tags": 0}
     if Person.objects.exists():
@@ -389,6 +433,10 @@ def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[st
     n_tags = 0
     person_id = person_first - 1
     hh_id = hh_first + len(plan) - 1
+    journal = None if pg else _sqlite_journal_mode("delete")
+    # and, there too, without a foreign-key probe per row: the generator made every parent row it refers to
+    # (PRAGMA foreign_key_check after a seed: tested)
+    unchecked = journal is not None and _sqlite_foreign_keys(False)
     try:
         with transaction.atomic():
             dropped = _sqlite_drop_indexes() if (drop_indexes and not pg) else []
@@ -426,13 +474,20 @@ def seed_city(*, persons: int, seed: int = 1, actor=None, progress: Callable[[st
                       "units": len(units), "village_groups": len(villages)}
             event_record(actor=actor, action="person.seed_city", object_type="residents.person",
                          after=result, reason=f"seed={seed}")
+            say("    提交 …")
     finally:
         if pool is not None:
             pool.terminate()
+        if unchecked:
+            _sqlite_foreign_keys(True)
+        if journal:
+            _sqlite_journal_mode(journal)
     say("    更新查询统计 …")
     if not pg:
         with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+            # the loaded tables only, in full (sampled statistics sent address searches down the wrong index)
+            for t in (*TABLES, "areas_area"):
+                cur.execute(f"ANALYZE {t}")
             cur.execute("PRAGMA cache_size = -64000")  # as the settings open every connection
     else:
         with connection.cursor() as cur:
@@ -453,6 +508,8 @@ def _chunk_rows(chunk: tuple[int, int, int, int, int]) -> tuple[list[tuple], lis
     rng = random.Random(job["seed"] * 1_000_003 + k)
     pg, now_db, names, parent = job["pg"], job["now_db"], job["names"], job["parent"]
     namer, ids = NameMaker(rng), IdMaker(first=k * job["share"], share=job["share"])
+    r = rng.random
+    n_floating, n_prefixes, n_work = len(FLOATING_REGIONS), len(MOBILE_PREFIXES), len(WORKPLACES)
     labels: dict[int, str] = {}
     households, people, tags = [], [], []
     counts: dict[tuple[str, str], int] = {}
@@ -469,23 +526,23 @@ def _chunk_rows(chunk: tuple[int, int, int, int, int]) -> tuple[list[tuple], lis
         counts[area_path, "households"] = counts.get((area_path, "households"), 0) + 1
         counts[area_path, "persons"] = counts.get((area_path, "persons"), 0) + size
         county = area_path.split("/")[2][:6]
-        r = rng.random()
-        rtype = (ResidenceType.FLOATING if r < 0.12 else ResidenceType.REGISTERED if r < 0.30
+        x = r()
+        rtype = (ResidenceType.FLOATING if x < 0.12 else ResidenceType.REGISTERED if x < 0.30
                  else ResidenceType.RESIDENT)
         for rel, age, sex in _household_members(rng, size):
-            birth = REFERENCE_DATE - dt.timedelta(days=age * 365 + rng.randint(1, 364))
-            region = county if rtype != ResidenceType.FLOATING else rng.choice(FLOATING_REGIONS)
+            birth = REFERENCE_DATE - dt.timedelta(days=age * 365 + 1 + int(r() * 364))
+            region = county if rtype != ResidenceType.FLOATING else FLOATING_REGIONS[int(r() * n_floating)]
             id_number, birth = ids.make(region, birth, sex == "M")
             name, ini = namer.make(sex)
             phone = ""
-            if age >= 14 and rng.random() < 0.9:
-                phone = rng.choice(MOBILE_PREFIXES) + f"{rng.getrandbits(27) % 100000000:08d}"
-            work = rng.choice(WORKPLACES) if 18 <= age < 65 and rng.random() < 0.4 else ""
+            if age >= 14 and r() < 0.9:
+                phone = MOBILE_PREFIXES[int(r() * n_prefixes)] + f"{int(r() * 100000000):08d}"
+            work = WORKPLACES[int(r() * n_work)] if 18 <= age < 65 and r() < 0.4 else ""
             people.append((person_id, hh_id, area_id, area_path, name, ini, "citizen_id", id_number, id_number[-6:],
                            sex, birth if pg else birth.isoformat(), phone, rtype, rel, work, "", False, False, now_db,
                            now_db))
             for tag in _care_tags(rng, age, sex, size == 1):
-                note = "每周透析" if tag == CareTagKind.CHRONIC_ILLNESS and rng.random() < 0.2 else ""
+                note = "每周透析" if tag == CareTagKind.CHRONIC_ILLNESS and r() < 0.2 else ""
                 tags.append((person_id, tag, area_path, note, now_db))
                 counts[area_path, "tag:" + tag] = counts.get((area_path, "tag:" + tag), 0) + 1
             person_id += 1

@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 
 import pytest
 
@@ -189,3 +190,30 @@ def test_seed_city_same_people_whatever_the_number_of_workers(world, monkeypatch
     assert sum(n for _p, kind, n in added if kind == "persons") == 200
     counters.recount()
     assert sorted(AreaCount.objects.exclude(n=0).values_list("area_path", "kind", "n")) == added
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_city_outside_a_transaction_loads_in_bulk_mode_and_leaves_the_database_as_it_was():
+    """Outside a transaction the seed loads with a rollback journal and no per-row foreign-key probe on
+    SQLite (a WAL file): afterwards every reference holds and the journal and foreign keys are as before."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from fangkong.residents.seed import seed_city
+
+    call_command("load_divisions", stdout=open(os.devnull, "w"))
+    journal = None
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA journal_mode")
+            journal = cur.fetchone()[0]  # "memory" for the test database in memory, "wal" for a file
+    res = seed_city(persons=300, seed=4)
+    assert Person.objects.count() == res["persons"] == 300
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA foreign_key_check")
+            assert cur.fetchall() == []
+            cur.execute("PRAGMA foreign_keys")
+            assert cur.fetchone()[0] == 1
+            cur.execute("PRAGMA journal_mode")
+            assert cur.fetchone()[0] == journal
