@@ -437,6 +437,11 @@ def _seed_city(*, persons: int, seed: int, actor, progress: Callable[[str], None
     # and, there too, without a foreign-key probe per row: the generator made every parent row it refers to
     # (PRAGMA foreign_key_check after a seed: tested)
     unchecked = journal is not None and _sqlite_foreign_keys(False)
+    if journal is not None:
+        with connection.cursor() as cur:
+            # the index rebuild's sorter works in threads only with temporary files (SQLite gives it none with
+            # temp_store MEMORY); in the OS cache they cost little. Settable only outside a transaction.
+            cur.execute("PRAGMA temp_store = FILE")
     try:
         with transaction.atomic():
             dropped = _sqlite_drop_indexes() if (drop_indexes and not pg) else []
@@ -480,6 +485,9 @@ def _seed_city(*, persons: int, seed: int, actor, progress: Callable[[str], None
             pool.terminate()
         if unchecked:
             _sqlite_foreign_keys(True)
+        if journal is not None:
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA temp_store = MEMORY")  # as the settings open every connection
         if journal:
             _sqlite_journal_mode(journal)
     say("    更新查询统计 …")

@@ -217,3 +217,5 @@ def test_seed_city_outside_a_transaction_loads_in_bulk_mode_and_leaves_the_datab
             assert cur.fetchone()[0] == 1
             cur.execute("PRAGMA journal_mode")
             assert cur.fetchone()[0] == journal
+            cur.execute("PRAGMA temp_store")
+            assert cur.fetchone()[0] == 2  # MEMORY, as the settings open every connection
