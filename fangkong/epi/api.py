@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from fangkong.core.errors import NotFound, ServiceError
 from fangkong.core.scoping import require_any, scope
@@ -206,7 +206,7 @@ def epi_case_create(request, payload: CaseIn):
     require_any(request.user, services.MANAGE)
     data = payload.dict()
     person = _person(request.user, data.pop("person_id"), services.MANAGE)
-    return 201, case_out(services.case_register(actor=request.user, person=person, **data))
+    return Status(201, case_out(services.case_register(actor=request.user, person=person, **data)))
 
 
 @router.get("/cases/{case_id}", response=CaseOut, summary="一个病例（含流调记录）")
@@ -226,7 +226,7 @@ def epi_contact_create(request, case_id: int, payload: ContactIn):
     c = services.contact_register(actor=request.user, case=case, person=person, category=payload.category,
                                   contact_date=payload.contact_date, situation=payload.situation, via=via,
                                   note=payload.note)
-    return 201, contact_out(c)
+    return Status(201, contact_out(c))
 
 
 @router.get("/cases/{case_id}/suggestions", response=list[SuggestionOut], summary="接触者建议（候选人）")
@@ -275,7 +275,7 @@ def epi_request_create(request, payload: RequestIn):
     p = _person(request.user, payload.person_id, services.MANAGE)
     r = services.manual_request_create(actor=request.user, person=p, kind=payload.kind, start=payload.start,
                                        end=payload.end, reason=payload.reason)
-    return 201, request_out(r)
+    return Status(201, request_out(r))
 
 
 @router.get("/manual-requests", response=list[RequestOut], summary="待审批的人工管控申请")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fangkong.areas.models import Area
 from fangkong.audit.services import access_record
@@ -507,7 +507,7 @@ def isolation_admit(request, payload: AdmitIn):
         transfer=transfer,
         guardians=guardians,
     )
-    return 201, episode_out(selectors.episode_get(request.user, ep.pk))
+    return Status(201, episode_out(selectors.episode_get(request.user, ep.pk)))
 
 
 @router.post("/episodes/{episode_id}/arrive", response=EpisodeOut, summary="转运到达（接收入住）")
@@ -618,7 +618,7 @@ def isolation_need_raise(request, episode_id: int, payload: NeedIn):
     n = services.need_raise(
         actor=request.user, episode=ep, kind=payload.kind, text=payload.text, client_id=payload.client_id
     )
-    return (200 if n.replayed else 201), need_out(n)
+    return Status(200 if n.replayed else 201, need_out(n))
 
 
 @router.post("/needs/{need_id}/done", response=NeedOut, summary="诉求办结")
@@ -697,4 +697,4 @@ def isolation_call_record(request, payload: CallIn):
         at=at,
         client_id=payload.client_id,
     )
-    return (200 if call.replayed else 201), call_out(call)
+    return Status(200 if call.replayed else 201, call_out(call))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fangkong.areas.selectors import area_get
@@ -139,7 +139,7 @@ def person_create(request, payload: PersonIn):
     data = payload.dict()
     data.pop("household_id")
     p = services.person_register(actor=request.user, area=household.area, household=household, **data)
-    return 201, person_out(p, request.user)
+    return Status(201, person_out(p, request.user))
 
 
 @router.patch("/persons/{person_id}", response=PersonOut, summary="修改居民")
@@ -168,7 +168,7 @@ def household_create(request, payload: HouseholdIn):
     area = area_get(request.user, payload.area_code, action="residents.edit")
     h = services.household_create(actor=request.user, area=area, room=payload.room,
                                   house_number=payload.house_number, notes=payload.notes)
-    return 201, household_out(h)
+    return Status(201, household_out(h))
 
 
 @router.post("/imports", response={201: JobOut}, summary="上传台账并预检（dry_run=false 直接导入）")
@@ -177,7 +177,7 @@ def import_create(request, area_code: Form[str], file: File[UploadedFile], dry_r
     area = area_get(request.user, area_code, action="residents.import")
     job = jobs.import_job_create(actor=request.user, area=area, upload=file, filename=file.name, dry_run=dry_run)
     jobs.import_job_start(job)
-    return 201, job_out(job)
+    return Status(201, job_out(job))
 
 
 @router.get("/imports/{job_id}", response=JobOut, summary="导入任务状态")

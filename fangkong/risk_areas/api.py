@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fangkong.core.errors import ServiceError
 from fangkong.core.scoping import require_any
@@ -142,7 +142,7 @@ def risk_area_create(request, payload: RiskAreaIn):
     ra = services.risk_area_create(
         actor=request.user, level=payload.level, members=[_member_spec(request.user, m) for m in payload.members],
         name=payload.name, measures=payload.measures or None, ruleset_id=payload.ruleset_id, notes=payload.notes)
-    return 201, _out(_fresh(request.user, ra.pk))
+    return Status(201, _out(_fresh(request.user, ra.pk)))
 
 
 @router.get("/{pk}", response=RiskAreaOut, summary="一个风险区域")
@@ -162,7 +162,7 @@ def risk_area_designate(request, pk: int, payload: DesignateIn):
 def risk_area_member_add(request, pk: int, payload: MemberIn):
     ra = selectors.risk_area_get(request.user, pk, services.MANAGE)
     services.risk_area_member_add(actor=request.user, risk_area=ra, member=_member_spec(request.user, payload))
-    return 201, _out(_fresh(request.user, ra.pk))
+    return Status(201, _out(_fresh(request.user, ra.pk)))
 
 
 @router.put("/{pk}/members/{member_pk}/outline", response=RiskAreaOut, summary="绘制文字边界的轮廓（GeoJSON）")

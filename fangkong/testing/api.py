@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.paginator import Paginator
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fangkong.areas.models import Area
 from fangkong.audit.services import access_record
@@ -65,7 +65,7 @@ def round_create(request, payload: RoundIn):
         specs.append(services.AreaSpec(target, a.mode, a.capacity or default_capacity(a.mode)))
     r = services.round_create(actor=request.user, name=payload.name, area=area, starts_at=payload.starts_at,
                               ends_at=payload.ends_at, areas=specs, infant_age_years=payload.infant_age_years)
-    return 201, round_out(r)
+    return Status(201, round_out(r))
 
 
 @router.get("/rounds", response=list[RoundOut], summary="我可查看的轮次")
